@@ -1,0 +1,1 @@
+//! Command-line interface: argument parsing (clap) and dispatch to the use cases.
