@@ -1,3 +1,8 @@
-//! The `aiwire` binary: parses arguments, maps errors to exit codes (0 ok, 1 failure, 2 usage/config).
+//! The `aiwire` binary: parses arguments and hands over to [`aiwire::app::main`], which maps
+//! errors to exit codes (0 ok, 1 runtime failure, 2 usage or config error).
 
-fn main() {}
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    aiwire::app::main(aiwire::cli::Cli::parse())
+}

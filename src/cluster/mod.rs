@@ -1,5 +1,7 @@
 //! Decides which story an item belongs to (pure; `now` and config are arguments).
 
+pub mod command;
+
 use std::collections::HashMap;
 
 use chrono::Duration;

@@ -3,6 +3,8 @@
 //! Pure: never performs IO, never reads the clock. The caller passes the feed URL,
 //! the HTTP charset (if any) and the fetch time.
 
+pub mod command;
+
 use chrono::{DateTime, Utc};
 use url::Url;
 
