@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::cli::{Cli, Command};
+use std::sync::Arc;
+
+use crate::cli::{Cli, Command, FeedsCommand, StoryCommand};
 use crate::config::{Config, ConfigError, DEFAULT_CONFIG_PATH};
 use crate::tag::Tagger;
 
@@ -61,12 +63,6 @@ fn tagger_for(config: Option<&Config>) -> Result<Tagger, Failure> {
     Tagger::load(extra).map_err(Failure::Config)
 }
 
-fn not_yet(what: &str, issue: u32) -> Result<ExitCode, Failure> {
-    Err(Failure::Runtime(anyhow::anyhow!(
-        "{what}: not implemented yet (issue {issue})"
-    )))
-}
-
 fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
     let now = chrono::Utc::now();
     match &cli.command {
@@ -95,17 +91,59 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check => {
-            let path = config_path(&cli);
-            let config = load_config(&path)?;
-            println!("# config {} is valid", path.display());
-            print!("{}", config.to_redacted_toml());
+            let config = load_config(&config_path(&cli))?;
+            crate::commands::check::run(&config)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run(_) => not_yet("aiwire run", 2),
-        Command::Fetch(_) => not_yet("aiwire fetch", 3),
-        Command::Digest(_) => not_yet("aiwire digest", 7),
-        Command::Feeds(_) => not_yet("aiwire feeds", 3),
-        Command::Explain(_) => not_yet("aiwire explain", 6),
-        Command::Story(_) => not_yet("aiwire story", 6),
+        Command::Run(args) => {
+            let path = config_path(&cli);
+            let config = Arc::new(load_config(&path)?);
+            let tagger = Arc::new(tagger_for(Some(&config))?);
+            if args.once {
+                crate::commands::run::once(config, tagger)?;
+            } else {
+                crate::commands::run::daemon(&path, config, tagger)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fetch(args) => {
+            let config = Arc::new(load_config(&config_path(&cli))?);
+            let tagger = Arc::new(tagger_for(Some(&config))?);
+            let ok = crate::commands::fetch::run(config, tagger, args.feed.as_deref())?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Digest(args) => {
+            let config = load_config(&config_path(&cli))?;
+            crate::commands::digest::run(&config, args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Feeds(FeedsCommand::List { json }) => {
+            crate::commands::feeds::list(&load_config(&config_path(&cli))?, *json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Feeds(FeedsCommand::Import { opml }) => {
+            crate::commands::feeds::import(opml).map_err(Failure::Config)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Feeds(FeedsCommand::Export) => {
+            crate::commands::feeds::export(&load_config(&config_path(&cli))?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain(args) => {
+            crate::commands::story::explain(&load_config(&config_path(&cli))?, args.item)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Story(StoryCommand::Split { item }) => {
+            crate::commands::story::split(&load_config(&config_path(&cli))?, *item)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Story(StoryCommand::Merge { into, from }) => {
+            crate::commands::story::merge(&load_config(&config_path(&cli))?, *into, *from)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

@@ -147,7 +147,8 @@ impl Config {
             }
         })?;
         config.source = path.to_path_buf();
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let base = std::path::absolute(path.parent().unwrap_or(Path::new(".")))
+            .unwrap_or_else(|_| path.parent().map(Path::to_path_buf).unwrap_or_default());
         config.resolve_paths(&base);
         config.validate().map_err(|(key, message)| ConfigError {
             file: path.to_path_buf(),
@@ -155,7 +156,38 @@ impl Config {
             key: Some(key),
             message,
         })?;
+        config.add_opml_feeds()?;
         Ok(config)
+    }
+
+    /// Appends the feeds of the configured OPML files (a URL already configured wins).
+    fn add_opml_feeds(&mut self) -> Result<(), ConfigError> {
+        for path in self.opml.clone() {
+            let err = |message: String| ConfigError {
+                file: path.clone(),
+                position: None,
+                key: None,
+                message,
+            };
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| err(format!("cannot read OPML file: {e}")))?;
+            let feeds = crate::opml::parse(&text).map_err(|e| err(e.to_string()))?;
+            for f in feeds {
+                if self.feeds.iter().any(|c| c.url == f.url) {
+                    continue;
+                }
+                self.feeds.push(FeedConfig {
+                    url: f.url,
+                    name: f.title,
+                    user_agent: None,
+                    min_interval: None,
+                    max_interval: None,
+                    ai_only: false,
+                    weight: 1.0,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Makes every relative path absolute against the config file's folder.

@@ -1,0 +1,20 @@
+//! `aiwire check`: validate the config, open and migrate the store, print the resolved config.
+
+use crate::config::Config;
+
+pub fn run(config: &Config) -> anyhow::Result<()> {
+    let store = super::open_store(config)?;
+    println!("# config {} is valid", config.source.display());
+    println!(
+        "# store {}: schema version {}, {} bytes, integrity {}, {} feeds, {} items, {} stories",
+        config.store.path.display(),
+        store.schema_version()?,
+        store.size_bytes()?,
+        store.integrity_check()?,
+        config.feeds.len(),
+        store.item_total()?,
+        store.story_total()?,
+    );
+    print!("{}", config.to_redacted_toml());
+    Ok(())
+}

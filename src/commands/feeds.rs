@@ -1,0 +1,96 @@
+//! `aiwire feeds list | import OPML | export`.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use crate::config::Config;
+use crate::opml::{self, OpmlFeed};
+
+fn ago(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match t {
+        None => "never".into(),
+        Some(t) => {
+            let d = now - t;
+            if d.num_seconds() < 0 {
+                format!("in {}", human(-d))
+            } else {
+                format!("{} ago", human(d))
+            }
+        }
+    }
+}
+
+fn human(d: chrono::Duration) -> String {
+    let s = d.num_seconds();
+    match s {
+        s if s < 120 => format!("{s}s"),
+        s if s < 7200 => format!("{}m", s / 60),
+        s if s < 172_800 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+pub fn list(config: &Config, json: bool) -> anyhow::Result<()> {
+    let mut store = super::open_store(config)?;
+    let now = Utc::now();
+    let feeds = store.sync_feeds(&config.feeds, now)?;
+    for f in feeds {
+        if json {
+            println!("{}", serde_json::to_string(&f)?);
+            continue;
+        }
+        let failing = match f.failing_since {
+            Some(t) => format!(", failing for {}", human(now - t)),
+            None => String::new(),
+        };
+        println!(
+            "{:<8} {:<40} items {:>5}  last ok {:<10} next {:<10}{failing}\n         {}{}",
+            f.state.as_str(),
+            f.display_name(),
+            f.item_count,
+            ago(f.last_success_at, now),
+            ago(Some(f.next_fetch_at), now),
+            f.url,
+            f.last_error
+                .map(|e| format!("\n         last error: {e}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+pub fn import(path: &Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let feeds = opml::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    println!(
+        "# {} feeds from {}; add these to your config, or name the file in `opml = [...]`",
+        feeds.len(),
+        path.display()
+    );
+    for f in feeds {
+        println!("\n[[feed]]\nurl = {}", toml_str(&f.url));
+        if let Some(t) = f.title {
+            println!("name = {}", toml_str(&t));
+        }
+    }
+    Ok(())
+}
+
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+pub fn export(config: &Config) -> anyhow::Result<()> {
+    let feeds: Vec<OpmlFeed> = config
+        .feeds
+        .iter()
+        .map(|f| OpmlFeed {
+            url: f.url.clone(),
+            title: f.name.clone(),
+        })
+        .collect();
+    print!("{}", opml::write("aiwire feeds", &feeds));
+    Ok(())
+}

@@ -1,0 +1,41 @@
+//! `aiwire fetch [--feed URL_OR_NAME]`: one poll cycle now, a summary line per feed.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+
+use crate::config::Config;
+use crate::refresh::{RefreshResult, refresh_feeds};
+use crate::tag::Tagger;
+
+/// Returns whether every feed was fetched without error.
+pub fn run(config: Arc<Config>, tagger: Arc<Tagger>, only: Option<&str>) -> anyhow::Result<bool> {
+    let mut store = super::open_store(&config)?;
+    let _lock = store.lock_for_daemon()?;
+    let now = Utc::now();
+    let feeds = store.sync_feeds(&config.feeds, now)?;
+    let chosen: Vec<_> = feeds
+        .into_iter()
+        .filter(|f| f.state != crate::store::FeedState::Removed)
+        .filter(|f| {
+            only.is_none_or(|o| f.config_url == o || f.url == o || f.name.as_deref() == Some(o))
+        })
+        .collect();
+    if let Some(o) = only
+        && chosen.is_empty()
+    {
+        anyhow::bail!("no configured feed has the URL or name {o:?}; see `aiwire feeds list`");
+    }
+    let store = Arc::new(Mutex::new(store));
+    let deps = super::deps(config.clone(), store.clone(), tagger)?;
+    let reports = super::runtime()?.block_on(refresh_feeds(&deps, chosen, now));
+    let mut ok = true;
+    for r in &reports {
+        ok &= !matches!(r.result, RefreshResult::Failed(_));
+        println!("{r}");
+    }
+    let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+    let assigned = crate::assign::assign_pending(&mut store, &config.cluster, now)?;
+    tracing::info!(items = assigned, "new items placed into stories");
+    Ok(ok)
+}

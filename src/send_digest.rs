@@ -1,0 +1,148 @@
+//! Use case: build one digest run and deliver it exactly once. The run (content, recipients)
+//! is recorded before anything is sent; each delivery is marked sent only after the transport
+//! accepted it; a restart resumes pending deliveries instead of building a second run.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest as _, Sha256};
+
+use crate::config::{Config, DigestConfig};
+use crate::digest::render::{Rendered, render};
+use crate::digest::{Digest, Period, build};
+use crate::mail::{Mailer, Outgoing, SendError};
+use crate::schedule::Schedule;
+use crate::store::{NewDigestRun, Store};
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Builds the digest as it would be sent now, without changing any state.
+pub fn preview(
+    store: &Store,
+    config: &Config,
+    def: &DigestConfig,
+    since: Option<Duration>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(Digest, Rendered)> {
+    let from = match since {
+        Some(d) => now - d,
+        None => store
+            .last_digest_period_end(&def.name)?
+            .unwrap_or(now - def.max_age.as_chrono()),
+    };
+    let period = Period { from, to: now };
+    let fresh = store.items_first_seen_between(period.from, period.to)?;
+    let mut stories: Vec<i64> = fresh.iter().filter_map(|i| i.story_id).collect();
+    stories.sort_unstable();
+    stories.dedup();
+    let items = store.items_of_stories(&stories)?;
+    let digest = build(def, &items, &config.feeds, period, now);
+    let tz = Schedule::parse(&def.schedule, &def.timezone)?.timezone();
+    let rendered = render(&digest, &def.subject, tz)?;
+    Ok((digest, rendered))
+}
+
+/// Records a run for `scheduled_for` when the digest has content. Returns the run id, or
+/// `None` when there was nothing to send or the run was recorded before.
+pub fn record_run(
+    store: &Mutex<Store>,
+    config: &Config,
+    def: &DigestConfig,
+    scheduled_for: DateTime<Utc>,
+    since: Option<Duration>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<i64>> {
+    let (digest, rendered) = preview(&lock(store), config, def, since, now)?;
+    if digest.stories.is_empty() {
+        tracing::info!(digest = %def.name, "nothing new for this digest; no run recorded");
+        return Ok(None);
+    }
+    let run = NewDigestRun {
+        digest: def.name.clone(),
+        scheduled_for,
+        period_from: digest.period.from,
+        period_to: digest.period.to,
+        subject: rendered.subject.clone(),
+        html: rendered.html,
+        text: rendered.text,
+        json: rendered.json,
+        stories: digest
+            .stories
+            .iter()
+            .map(|s| (s.story_id, s.items.len() as i64, s.source_count as i64))
+            .collect(),
+        recipients: def
+            .to
+            .iter()
+            .map(|to| (to.clone(), message_id(&def.name, scheduled_for, to)))
+            .collect(),
+    };
+    let id = lock(store).record_digest_run(&run, now)?;
+    if let Some(id) = id {
+        tracing::info!(digest = %def.name, run = id, stories = digest.stories.len(), "digest run recorded");
+    }
+    Ok(id)
+}
+
+/// A Message-ID that is the same for every attempt of one delivery.
+fn message_id(digest: &str, scheduled_for: DateTime<Utc>, to: &str) -> String {
+    let h = Sha256::digest(format!("{digest}\0{}\0{to}", scheduled_for.timestamp()).as_bytes());
+    format!(
+        "{}.{}@aiwire",
+        scheduled_for.format("%Y%m%d%H%M"),
+        &hex::encode(h)[..16]
+    )
+}
+
+/// What one delivery pass did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
+    /// Files written by the file transport.
+    pub files: Vec<std::path::PathBuf>,
+}
+
+/// Delivers every pending delivery that is due; transient failures retry with back-off
+/// (1, 2, 4 … minutes, at most 1 hour; given up after 48 attempts), permanent ones are reported.
+pub async fn deliver_pending(
+    store: &Mutex<Store>,
+    mailer: &Mailer,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> anyhow::Result<DeliveryReport> {
+    let pending = lock(store).pending_deliveries(now)?;
+    let mut report = DeliveryReport::default();
+    for d in pending {
+        let msg = Outgoing {
+            to: d.recipient.clone(),
+            subject: d.subject.clone(),
+            html: d.html.clone(),
+            text: d.text.clone(),
+            message_id: d.message_id.clone(),
+        };
+        match mailer.send(&config.mail.from, &msg).await {
+            Ok(file) => {
+                report.files.extend(file);
+                lock(store).mark_delivery_sent(d.run_id, &d.recipient, Utc::now())?;
+                tracing::info!(digest = %d.digest, to = %d.recipient, "digest delivered");
+                report.sent += 1;
+            }
+            Err(SendError::Transient(e)) if d.attempts < 48 => {
+                let wait = Duration::minutes(1i64 << d.attempts.min(6)).min(Duration::hours(1));
+                lock(store).mark_delivery_failed(d.run_id, &d.recipient, &e, Some(now + wait))?;
+                tracing::warn!(digest = %d.digest, to = %d.recipient, error = %e, retry_in = %wait, "digest delivery failed; will retry");
+                report.retrying += 1;
+            }
+            Err(e) => {
+                lock(store).mark_delivery_failed(d.run_id, &d.recipient, &e.to_string(), None)?;
+                tracing::error!(digest = %d.digest, to = %d.recipient, error = %e, "digest delivery failed permanently");
+                report.failed += 1;
+            }
+        }
+    }
+    Ok(report)
+}

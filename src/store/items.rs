@@ -1,0 +1,366 @@
+//! Items and their tags: insert once per (feed, key), skip tombstoned keys, hand items to
+//! the clusterer and record its decisions.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Row, params};
+
+use super::{Store, from_ts, optional, ts};
+use crate::model::{ClusterItem, FeedId, ItemId, ParsedEntry, StoryId, Tags};
+
+/// An item joined with its feed's display name, as the clusterer and digests see it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StoredItem {
+    pub id: ItemId,
+    pub feed_id: FeedId,
+    pub source: String,
+    pub feed_url: String,
+    pub key: String,
+    pub guid: Option<String>,
+    pub title: String,
+    pub link: Option<String>,
+    pub canonical_link: Option<String>,
+    pub summary: String,
+    pub language: Option<String>,
+    pub published: DateTime<Utc>,
+    pub first_seen: DateTime<Utc>,
+    pub ai_topic: bool,
+    pub story_id: Option<StoryId>,
+    pub cluster_signal: Option<String>,
+    pub cluster_score: Option<f64>,
+    pub cluster_matched: Vec<ItemId>,
+    pub pinned: bool,
+    pub tags: Tags,
+}
+
+impl StoredItem {
+    pub fn to_cluster_item(&self) -> ClusterItem {
+        ClusterItem {
+            id: self.id,
+            source: self.source.clone(),
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            language: self.language.clone(),
+            published: self.published,
+            canonical_link: self.canonical_link.clone(),
+            guid: self.guid.clone(),
+            tags: self.tags.clone(),
+        }
+    }
+}
+
+/// How a clustering decision is written down.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryAssignment {
+    pub item: ItemId,
+    pub story: StoryId,
+    pub signal: String,
+    pub score: f64,
+    pub matched: Vec<ItemId>,
+}
+
+pub(crate) const ITEM_COLUMNS: &str = "i.id, i.feed_id, COALESCE(f.name, f.title, f.url), f.url, i.key, i.guid, i.title, i.link,
+    i.canonical_link, i.summary, i.language, i.published_at, i.first_seen_at, i.ai_topic, i.story_id,
+    i.cluster_signal, i.cluster_score, i.cluster_matched, i.pinned";
+
+pub(crate) fn item_from_row(r: &Row<'_>) -> rusqlite::Result<StoredItem> {
+    let matched: Option<String> = r.get(17)?;
+    Ok(StoredItem {
+        id: r.get(0)?,
+        feed_id: r.get(1)?,
+        source: r.get(2)?,
+        feed_url: r.get(3)?,
+        key: r.get(4)?,
+        guid: r.get(5)?,
+        title: r.get(6)?,
+        link: r.get(7)?,
+        canonical_link: r.get(8)?,
+        summary: r.get(9)?,
+        language: r.get(10)?,
+        published: from_ts(r.get(11)?),
+        first_seen: from_ts(r.get(12)?),
+        ai_topic: r.get::<_, i64>(13)? != 0,
+        story_id: r.get(14)?,
+        cluster_signal: r.get(15)?,
+        cluster_score: r.get(16)?,
+        cluster_matched: matched
+            .and_then(|m| serde_json::from_str(&m).ok())
+            .unwrap_or_default(),
+        pinned: r.get::<_, i64>(18)? != 0,
+        tags: Tags::default(),
+    })
+}
+
+impl Store {
+    /// Stores the entries of one fetch that are new for this feed (not stored and not
+    /// tombstoned), with their tags, in one transaction. Returns the new items' ids.
+    pub fn insert_items(
+        &mut self,
+        feed: FeedId,
+        entries: &[(ParsedEntry, Tags)],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<ItemId>> {
+        let tx = self.conn_mut().transaction()?;
+        let mut new_ids = Vec::new();
+        {
+            let mut tomb =
+                tx.prepare_cached("SELECT 1 FROM item_tombstones WHERE feed_id = ?1 AND key = ?2")?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO items (feed_id, key, guid, title, link, canonical_link, summary, content_html, language,
+                     authors, published_at, date_source, first_seen_at, ai_topic)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT(feed_id, key) DO NOTHING",
+            )?;
+            let mut tag = tx.prepare_cached(
+                "INSERT OR IGNORE INTO item_tags (item_id, kind, name) VALUES (?1, ?2, ?3)",
+            )?;
+            for (e, tags) in entries {
+                if tomb.exists(params![feed, e.key])? {
+                    continue;
+                }
+                let changed = insert.execute(params![
+                    feed,
+                    e.key,
+                    e.guid,
+                    e.title,
+                    e.link,
+                    e.canonical_link,
+                    e.summary,
+                    e.content_html,
+                    e.language,
+                    serde_json::to_string(&e.authors)?,
+                    ts(e.published),
+                    e.date_source.as_str(),
+                    ts(now),
+                    tags.ai_topic,
+                ])?;
+                if changed == 0 {
+                    continue;
+                }
+                let id = tx.last_insert_rowid();
+                for (kind, names) in [
+                    ("company", &tags.companies),
+                    ("model", &tags.models),
+                    ("person", &tags.people),
+                ] {
+                    for name in names {
+                        tag.execute(params![id, kind, name])?;
+                    }
+                }
+                new_ids.push(id);
+            }
+        }
+        tx.commit()?;
+        Ok(new_ids)
+    }
+
+    /// Items not yet in a story, oldest published first.
+    pub fn unclustered_items(&self) -> anyhow::Result<Vec<StoredItem>> {
+        self.items_where(
+            "i.story_id IS NULL ORDER BY i.published_at, i.id",
+            params![],
+        )
+    }
+
+    /// Items in stories whose items were published at or after `since`: the clusterer's window.
+    pub fn clustered_items_since(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<StoredItem>> {
+        self.items_where(
+            "i.story_id IN (SELECT DISTINCT story_id FROM items WHERE story_id IS NOT NULL AND published_at >= ?1)
+             ORDER BY i.published_at, i.id",
+            params![ts(since)],
+        )
+    }
+
+    /// Items first seen in `(from, to]` (for digests), with tags.
+    pub fn items_first_seen_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<StoredItem>> {
+        self.items_where(
+            "i.first_seen_at > ?1 AND i.first_seen_at <= ?2 ORDER BY i.published_at, i.id",
+            params![ts(from), ts(to)],
+        )
+    }
+
+    /// All items of the given stories, with tags.
+    pub fn items_of_stories(&self, stories: &[StoryId]) -> anyhow::Result<Vec<StoredItem>> {
+        if stories.is_empty() {
+            return Ok(vec![]);
+        }
+        let list = stories
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        self.items_where(
+            &format!("i.story_id IN ({list}) ORDER BY i.published_at, i.id"),
+            params![],
+        )
+    }
+
+    /// One item by id.
+    pub fn item(&self, id: ItemId) -> anyhow::Result<Option<StoredItem>> {
+        Ok(self
+            .items_where("i.id = ?1", params![id])?
+            .into_iter()
+            .next())
+    }
+
+    fn items_where(
+        &self,
+        clause: &str,
+        args: impl rusqlite::Params,
+    ) -> anyhow::Result<Vec<StoredItem>> {
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS} FROM items i JOIN feeds f ON f.id = i.feed_id WHERE {clause}"
+        );
+        let mut stmt = self.conn().prepare(&sql)?;
+        let mut items = stmt
+            .query_map(args, item_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        self.attach_tags(&mut items)?;
+        Ok(items)
+    }
+
+    fn attach_tags(&self, items: &mut [StoredItem]) -> anyhow::Result<()> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT kind, name FROM item_tags WHERE item_id = ?1 ORDER BY kind, name",
+        )?;
+        for item in items.iter_mut() {
+            let rows = stmt.query_map([item.id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            for row in rows {
+                let (kind, name) = row?;
+                match kind.as_str() {
+                    "company" => item.tags.companies.push(name),
+                    "model" => item.tags.models.push(name),
+                    _ => item.tags.people.push(name),
+                }
+            }
+            item.tags.ai_topic = item.ai_topic;
+        }
+        Ok(())
+    }
+
+    /// The highest story id ever used (stories are never renumbered).
+    pub fn max_story_id(&self) -> anyhow::Result<StoryId> {
+        Ok(self
+            .conn()
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM stories", [], |r| r.get(0))?)
+    }
+
+    /// Writes clustering decisions, creating story rows as needed, in one transaction.
+    /// An item already placed (e.g. pinned by an operator) is left alone.
+    pub fn assign_stories(
+        &mut self,
+        decisions: &[StoryAssignment],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let tx = self.conn_mut().transaction()?;
+        {
+            let mut story = tx
+                .prepare_cached("INSERT OR IGNORE INTO stories (id, created_at) VALUES (?1, ?2)")?;
+            let mut item = tx.prepare_cached(
+                "UPDATE items SET story_id = ?2, cluster_signal = ?3, cluster_score = ?4, cluster_matched = ?5
+                 WHERE id = ?1 AND story_id IS NULL",
+            )?;
+            for d in decisions {
+                story.execute(params![d.story, ts(now)])?;
+                item.execute(params![
+                    d.item,
+                    d.story,
+                    d.signal,
+                    d.score,
+                    serde_json::to_string(&d.matched)?
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Item counts per feed id.
+    pub fn item_counts(&self) -> anyhow::Result<HashMap<FeedId, i64>> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT feed_id, COUNT(*) FROM items GROUP BY feed_id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Total number of items.
+    pub fn item_total(&self) -> anyhow::Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM items", [], |r| r.get(0))?)
+    }
+
+    /// The story an item is in, if any.
+    pub fn story_of(&self, item: ItemId) -> anyhow::Result<Option<StoryId>> {
+        Ok(optional(self.conn().query_row(
+            "SELECT story_id FROM items WHERE id = ?1",
+            [item],
+            |r| r.get(0),
+        ))?
+        .flatten())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::FeedConfig;
+    use crate::model::DateSource;
+
+    pub(crate) fn entry(key: &str, title: &str) -> ParsedEntry {
+        ParsedEntry {
+            key: key.into(),
+            title: title.into(),
+            link: Some(format!("https://example.org/{key}")),
+            canonical_link: Some(format!("https://example.org/{key}")),
+            published: Utc::now(),
+            date_source: DateSource::Feed,
+            summary: String::new(),
+            language: Some("en".into()),
+            authors: vec![],
+            content_html: None,
+            guid: Some(key.into()),
+        }
+    }
+
+    #[test]
+    fn items_are_stored_once_per_feed_and_key() {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let feed = FeedConfig {
+            url: "https://a.example/f".into(),
+            name: Some("A".into()),
+            user_agent: None,
+            min_interval: None,
+            max_interval: None,
+            ai_only: false,
+            weight: 1.0,
+        };
+        let id = s.sync_feeds(&[feed], now).unwrap()[0].id;
+        let tags = Tags {
+            companies: vec!["Microsoft".into()],
+            ..Tags::default()
+        };
+        let batch = vec![
+            (entry("a", "A"), tags.clone()),
+            (entry("b", "B"), Tags::default()),
+        ];
+        assert_eq!(s.insert_items(id, &batch, now).unwrap().len(), 2);
+        assert_eq!(s.insert_items(id, &batch, now).unwrap().len(), 0);
+        let items = s.unclustered_items().unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(
+            items.iter().find(|i| i.key == "a").unwrap().tags.companies,
+            vec!["Microsoft"]
+        );
+        assert_eq!(items[0].source, "A");
+    }
+}

@@ -1,0 +1,304 @@
+//! The SQLite store: the only rusqlite user. Opens the database (WAL, foreign keys, busy
+//! timeout), applies the embedded `migrations/NNNN_name.sql` files in order, each in its own
+//! transaction, and refuses a database written by a newer aiwire. All SQL lives in this
+//! folder and in `migrations/`.
+
+mod digests;
+mod feeds;
+mod items;
+mod maintenance;
+mod stories;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, TimeZone, Utc};
+use include_dir::{Dir, include_dir};
+use rusqlite::{Connection, OptionalExtension};
+
+pub use digests::*;
+pub use feeds::*;
+pub use items::*;
+pub use maintenance::*;
+
+/// Every file of `migrations/`, embedded at build time.
+static MIGRATIONS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/migrations");
+
+/// One embedded migration.
+#[derive(Debug, Clone)]
+pub struct Migration {
+    pub version: u32,
+    pub name: String,
+    pub sql: &'static str,
+}
+
+/// The embedded migrations, ordered by number. Panics at start-up on a misnamed file, which a
+/// unit test catches first.
+pub fn migrations() -> Vec<Migration> {
+    let mut out: Vec<Migration> = MIGRATIONS
+        .files()
+        .filter(|f| f.path().extension().is_some_and(|e| e == "sql"))
+        .map(|f| {
+            let name = f
+                .path()
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
+            let version = name
+                .split('_')
+                .next()
+                .and_then(|n| n.parse::<u32>().ok())
+                .unwrap_or_else(|| {
+                    panic!("migration file {name} must start with a number: NNNN_name.sql")
+                });
+            Migration {
+                version,
+                name,
+                sql: f.contents_utf8().expect("migration files are UTF-8"),
+            }
+        })
+        .collect();
+    out.sort_by_key(|m| m.version);
+    out
+}
+
+/// The newest schema version this binary knows.
+pub fn latest_version() -> u32 {
+    migrations().last().map_or(0, |m| m.version)
+}
+
+/// An open, migrated database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Held by the process that runs the daemon (or a one-shot cycle) on a database; a second
+/// such process refuses to start. Released when dropped or when the process dies.
+#[derive(Debug)]
+pub struct DaemonLock {
+    _file: File,
+    pub path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> anyhow::Result<Store> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create the database folder {}", dir.display()))?;
+        }
+        let conn = Connection::open(path)
+            .with_context(|| format!("cannot open database {}", path.display()))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// An in-memory database, for tests.
+    pub fn open_in_memory() -> anyhow::Result<Store> {
+        let mut store = Store {
+            conn: Connection::open_in_memory()?,
+            path: PathBuf::from(":memory:"),
+        };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn configure(&self) -> anyhow::Result<()> {
+        self.conn.busy_timeout(Duration::from_secs(10))?;
+        // WAL keeps readers (CLI) and the daemon's writer out of each other's way.
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if mode != "wal" && self.path != Path::new(":memory:") {
+            tracing::warn!(path = %self.path.display(), mode, "database is not in WAL mode");
+        }
+        self.conn.execute_batch(
+            "PRAGMA foreign_keys = ON;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA auto_vacuum = INCREMENTAL;",
+        )?;
+        Ok(())
+    }
+
+    /// Schema version recorded in the database.
+    pub fn schema_version(&self) -> anyhow::Result<u32> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get::<_, u32>(0))?)
+    }
+
+    fn migrate(&mut self) -> anyhow::Result<()> {
+        let current = self.schema_version()?;
+        let latest = latest_version();
+        if current > latest {
+            bail!(
+                "database {} has schema version {current}, written by a newer aiwire (this binary knows up to {latest}); \
+                 upgrade aiwire, or point [store] path at another file",
+                self.path.display()
+            );
+        }
+        for m in migrations().into_iter().filter(|m| m.version > current) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(m.sql).with_context(|| {
+                format!("migration {} failed on {}", m.name, self.path.display())
+            })?;
+            tx.pragma_update(None, "user_version", m.version)?;
+            tx.commit()?;
+            tracing::info!(migration = %m.name, "applied database migration");
+        }
+        Ok(())
+    }
+
+    /// Takes the daemon lock beside the database (`<db>.lock`); fails when another aiwire
+    /// process already runs on this database.
+    pub fn lock_for_daemon(&self) -> anyhow::Result<DaemonLock> {
+        let mut os = self.path.clone().into_os_string();
+        os.push(".lock");
+        let path = PathBuf::from(os);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot create lock file {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(DaemonLock { _file: file, path }),
+            Err(std::fs::TryLockError::WouldBlock) => bail!(
+                "another aiwire process is already running on {} (lock {} is held); stop it first",
+                self.path.display(),
+                path.display()
+            ),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(e).with_context(|| format!("cannot lock {}", path.display()))
+            }
+        }
+    }
+
+    /// `PRAGMA integrity_check` result (`ok` when healthy).
+    pub fn integrity_check(&self) -> anyhow::Result<String> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// A value from the `meta`-like pragmas or counts, for `aiwire check`.
+    pub fn size_bytes(&self) -> anyhow::Result<u64> {
+        let pages: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        let size: i64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        Ok((pages * size) as u64)
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
+/// Unix seconds of a time.
+pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+/// A time from unix seconds (clamped to the representable range).
+pub(crate) fn from_ts(s: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(s, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+pub(crate) fn opt_ts(s: Option<i64>) -> Option<DateTime<Utc>> {
+    s.map(from_ts)
+}
+
+/// Reads an optional single value.
+pub(crate) fn optional<T>(r: rusqlite::Result<T>) -> anyhow::Result<Option<T>> {
+    Ok(r.optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_in_order_without_gaps() {
+        let ms = migrations();
+        assert!(!ms.is_empty());
+        for (i, m) in ms.iter().enumerate() {
+            assert_eq!(m.version as usize, i + 1, "{}", m.name);
+        }
+    }
+
+    #[test]
+    fn every_migration_file_is_embedded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        let embedded: Vec<String> = migrations().into_iter().map(|m| m.name).collect();
+        for f in &on_disk {
+            assert!(embedded.contains(f), "{f} is not embedded");
+        }
+        assert_eq!(on_disk.len(), embedded.len());
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", latest_version() + 1)
+            .unwrap();
+        drop(conn);
+        let err = Store::open(&path).unwrap_err().to_string();
+        assert!(err.contains("newer aiwire"), "{err}");
+    }
+
+    #[test]
+    fn second_daemon_lock_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let a = Store::open(&path).unwrap();
+        let b = Store::open(&path).unwrap();
+        let _lock = a.lock_for_daemon().unwrap();
+        let err = b.lock_for_daemon().unwrap_err().to_string();
+        assert!(err.contains("already running"), "{err}");
+    }
+
+    #[test]
+    fn reopening_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        drop(Store::open(&path).unwrap());
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), latest_version());
+        assert_eq!(s.integrity_check().unwrap(), "ok");
+    }
+}
