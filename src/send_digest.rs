@@ -2,12 +2,13 @@
 //! is recorded before anything is sent; each delivery is marked sent only after the transport
 //! accepted it; a restart resumes pending deliveries instead of building a second run.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest as _, Sha256};
 
-use crate::config::{Config, DigestConfig};
+use crate::config::{CatchUp, Config, DigestConfig};
 use crate::digest::render::{Rendered, render};
 use crate::digest::{Digest, Period, build};
 use crate::mail::{Mailer, Outgoing, SendError};
@@ -145,4 +146,57 @@ pub async fn deliver_pending(
         }
     }
     Ok(report)
+}
+
+/// Next fire time of every digest, computed from the last recorded run (catch-up) or now.
+pub fn plan(
+    store: &Store,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> anyhow::Result<HashMap<String, DateTime<Utc>>> {
+    let mut next = HashMap::new();
+    for def in &config.digests {
+        let schedule = Schedule::parse(&def.schedule, &def.timezone)?;
+        let last = store.last_scheduled_run(&def.name)?;
+        let missed = last
+            .and_then(|l| schedule.next_after(l))
+            .filter(|t| *t <= now);
+        let at = match (missed, def.catch_up) {
+            // One catch-up run for everything missed, scheduled at the latest missed time.
+            (Some(_), CatchUp::One) => schedule
+                .last_at_or_before(now, now - last.unwrap_or(now))
+                .unwrap_or(now),
+            _ => schedule
+                .next_after(now)
+                .unwrap_or(now + Duration::days(3650)),
+        };
+        next.insert(def.name.clone(), at);
+    }
+    Ok(next)
+}
+
+/// Records a run for every digest whose next fire time has come and moves its fire time on.
+/// A digest that cannot be built is logged and retried at its next fire time.
+pub fn record_due_runs(
+    store: &Mutex<Store>,
+    config: &Config,
+    next: &mut HashMap<String, DateTime<Utc>>,
+    now: DateTime<Utc>,
+) {
+    for def in &config.digests {
+        let Some(at) = next.get(&def.name).copied() else {
+            continue;
+        };
+        if at > now {
+            continue;
+        }
+        if let Err(e) = record_run(store, config, def, at, None, now) {
+            tracing::error!(digest = %def.name, error = %format!("{e:#}"), "cannot build digest");
+        }
+        let following = Schedule::parse(&def.schedule, &def.timezone)
+            .ok()
+            .and_then(|s| s.next_after(now.max(at)))
+            .unwrap_or(at + Duration::days(3650));
+        next.insert(def.name.clone(), following);
+    }
 }

@@ -3,17 +3,15 @@
 //! reloads the config (a bad one is rejected and the old one kept); systemd is told READY,
 //! STATUS and WATCHDOG when it is listening (a no-op elsewhere).
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::config::{CatchUp, Config};
+use crate::config::Config;
 use crate::mail::Mailer;
 use crate::refresh::refresh_feeds;
-use crate::schedule::Schedule;
 use crate::send_digest::{deliver_pending, record_run};
 use crate::store::Store;
 use crate::tag::Tagger;
@@ -70,33 +68,6 @@ fn notify(states: &[sd_notify::NotifyState<'_>]) {
     let _ = sd_notify::notify(states);
 }
 
-/// Next fire time of every digest, computed from the last recorded run (catch-up) or now.
-fn plan_digests(
-    store: &Store,
-    config: &Config,
-    now: DateTime<Utc>,
-) -> anyhow::Result<HashMap<String, DateTime<Utc>>> {
-    let mut next = HashMap::new();
-    for def in &config.digests {
-        let schedule = Schedule::parse(&def.schedule, &def.timezone)?;
-        let last = store.last_scheduled_run(&def.name)?;
-        let missed = last
-            .and_then(|l| schedule.next_after(l))
-            .filter(|t| *t <= now);
-        let at = match (missed, def.catch_up) {
-            // One catch-up run for everything missed, scheduled at the latest missed time.
-            (Some(_), CatchUp::One) => schedule
-                .last_at_or_before(now, now - last.unwrap_or(now))
-                .unwrap_or(now),
-            _ => schedule
-                .next_after(now)
-                .unwrap_or(now + Duration::days(3650)),
-        };
-        next.insert(def.name.clone(), at);
-    }
-    Ok(next)
-}
-
 async fn daemon_loop(
     config_path: &Path,
     mut config: Arc<Config>,
@@ -106,7 +77,7 @@ async fn daemon_loop(
     let mut store = super::open_store(&config)?;
     let _lock = store.lock_for_daemon()?;
     store.sync_feeds(&config.feeds, Utc::now())?;
-    let mut next_digest = plan_digests(&store, &config, Utc::now())?;
+    let mut next_digest = crate::send_digest::plan(&store, &config, Utc::now())?;
     let store = Arc::new(Mutex::new(store));
     let mut deps = super::deps(config.clone(), store.clone(), tagger.clone())?;
     let mut mailer = Mailer::from_config(&config)?;
@@ -139,21 +110,7 @@ async fn daemon_loop(
             tracing::info!(feeds = reports.len(), failed, placed, "fetch cycle done");
         }
         // Digests whose time has come: record the run (once per scheduled time), then deliver.
-        for def in &config.digests {
-            let Some(at) = next_digest.get(&def.name).copied() else {
-                continue;
-            };
-            if at <= Utc::now() {
-                if let Err(e) = record_run(&store, &config, def, at, None, Utc::now()) {
-                    tracing::error!(digest = %def.name, error = %format!("{e:#}"), "cannot build digest");
-                }
-                let schedule = Schedule::parse(&def.schedule, &def.timezone)?;
-                let next = schedule
-                    .next_after(Utc::now().max(at))
-                    .unwrap_or(at + Duration::days(3650));
-                next_digest.insert(def.name.clone(), next);
-            }
-        }
+        crate::send_digest::record_due_runs(&store, &config, &mut next_digest, Utc::now());
         match deliver_pending(&store, &mailer, &config, Utc::now()).await {
             Ok(r) if r.sent + r.retrying + r.failed > 0 => tracing::info!(
                 sent = r.sent,
@@ -221,7 +178,7 @@ async fn daemon_loop(
                         config = Arc::new(c);
                         tagger = Arc::new(t);
                         lock(&store).sync_feeds(&config.feeds, Utc::now())?;
-                        next_digest = plan_digests(&lock(&store), &config, Utc::now())?;
+                        next_digest = crate::send_digest::plan(&lock(&store), &config, Utc::now())?;
                         deps = super::deps(config.clone(), store.clone(), tagger.clone())?;
                         mailer = Mailer::from_config(&config)?;
                         tracing::info!(feeds = config.feeds.len(), digests = config.digests.len(), "config reloaded");
