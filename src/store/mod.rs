@@ -219,6 +219,18 @@ impl Store {
     }
 }
 
+/// Helpers for tests that need to put a database into odd states.
+pub mod testing {
+    use std::path::Path;
+
+    /// Sets `PRAGMA user_version` directly, e.g. to simulate a database from a newer aiwire.
+    pub fn set_user_version(path: &Path, version: u32) -> anyhow::Result<()> {
+        let conn = rusqlite::Connection::open(path)?;
+        conn.pragma_update(None, "user_version", version)?;
+        Ok(())
+    }
+}
+
 /// Unix seconds of a time.
 pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
     t.timestamp()

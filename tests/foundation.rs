@@ -1,0 +1,165 @@
+//! End-to-end checks of the foundation through the real binary: the shipped and demo
+//! configs, config errors with exit code 2, the one-shot cycle, and store lifecycle.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn aiwire(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aiwire"))
+        .args(args)
+        .env_remove("AIWIRE_CONFIG")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run aiwire")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// The demo config rewritten to keep its state in `dir`.
+fn demo_config(dir: &Path) -> PathBuf {
+    let fixtures = root().join("tests/fixtures/demo");
+    let demo = std::fs::read_to_string(root().join("config/demo.toml"))
+        .unwrap()
+        .replace("../tests/fixtures/demo", fixtures.to_str().unwrap())
+        .replace("../state", dir.to_str().unwrap());
+    let path = dir.join("demo.toml");
+    std::fs::write(&path, demo).unwrap();
+    path
+}
+
+#[test]
+fn shipped_config_is_valid() {
+    let config = aiwire::config::Config::load(&root().join("config/aiwire.toml")).unwrap();
+    assert!(config.feeds.len() >= 25, "a curated list of real feeds");
+    assert!(config.feeds.iter().any(|f| f.url.contains("heise.de")));
+    assert!(config.feeds.iter().any(|f| f.url.contains("arxiv.org")));
+    assert!(config.feeds.iter().any(|f| f.url.contains("news.ycombinator.com")));
+    assert_eq!(config.digests.len(), 1);
+    assert_eq!(config.digests[0].schedule, "0 7 * * *");
+    assert_eq!(config.mail.transport, aiwire::config::Transport::File);
+
+    // `aiwire check` on it (store moved into a temp dir so the test writes nothing else).
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = std::fs::read_to_string(root().join("config/aiwire.toml")).unwrap();
+    let cfg = dir.path().join("aiwire.toml");
+    std::fs::write(&cfg, shipped.replace("/var/lib/aiwire/", &format!("{}/", dir.path().display()))).unwrap();
+    let out = aiwire(&["check", "--config", cfg.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("integrity ok"), "{}", text(&out));
+}
+
+fn bad_config(dir: &Path, body: &str) -> (PathBuf, Output) {
+    let path = dir.join("bad.toml");
+    std::fs::write(&path, body).unwrap();
+    let out = aiwire(&["check", "--config", path.to_str().unwrap()]);
+    (path, out)
+}
+
+const MAIL: &str = "[mail]\ntransport = \"file\"\ndir = \"out\"\nfrom = \"a@example.org\"\n";
+
+#[test]
+fn config_errors_exit_2_naming_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (format!("{MAIL}[store]\npath = \"x.db\"\ncolour = \"blue\"\n"), 7, "colour"),
+        (
+            format!("{MAIL}[[digest]]\nname = \"d\"\nschedule = \"0 25 * * *\"\ntimezone = \"UTC\"\n"),
+            7,
+            "digest[0].schedule",
+        ),
+        (
+            format!("{MAIL}[[digest]]\nname = \"d\"\nschedule = \"0 7 * * *\"\ntimezone = \"Europe/Atlantis\"\n"),
+            8,
+            "digest[0].timezone",
+        ),
+        (
+            "[mail]\ntransport = \"smtp\"\nhost = \"localhost\"\nfrom = \"a@example.org\"\nusername = \"u\"\npassword_file = \"/nonexistent/aiwire-pw\"\n".to_string(),
+            6,
+            "mail.password_file",
+        ),
+    ];
+    for (body, line, key) in cases {
+        let (path, out) = bad_config(dir.path(), &body);
+        let msg = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{msg}");
+        assert!(msg.contains(&format!("{}:{line}:", path.display())), "expected line {line}: {msg}");
+        assert!(msg.contains(key), "expected key {key}: {msg}");
+    }
+}
+
+#[test]
+fn missing_config_file_exits_2_and_says_how_to_fix() {
+    let out = aiwire(&["check", "--config", "/nonexistent/aiwire.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("--config"), "{}", text(&out));
+}
+
+#[test]
+fn demo_run_once_writes_a_digest_with_the_mai1_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = demo_config(dir.path());
+    let out = aiwire(&["--config", cfg.to_str().unwrap(), "run", "--once"]);
+    let msg = text(&out);
+    assert!(out.status.success(), "{msg}");
+    let eml = msg
+        .lines()
+        .find_map(|l| l.strip_prefix("digest written to "))
+        .and_then(|l| l.split(" (HTML copy").next())
+        .unwrap_or_else(|| panic!("no digest path printed: {msg}"));
+    let mail = std::fs::read_to_string(eml).unwrap();
+    assert!(mail.contains("multipart/alternative"));
+    let html = std::fs::read_to_string(Path::new(eml).with_extension("html")).unwrap();
+    for outlet in ["The Information", "The Verge", "Ars Technica", "heise online"] {
+        assert!(html.contains(outlet), "{outlet} missing from the digest");
+    }
+    assert!(html.contains("MAI-1"));
+
+    // A second cycle finds nothing new and sends nothing twice.
+    let out = aiwire(&["--config", cfg.to_str().unwrap(), "run", "--once"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("digest written to"), "{}", text(&out));
+    let files = std::fs::read_dir(dir.path().join("outbox")).unwrap().count();
+    assert_eq!(files, 2, "one .eml and its .html copy");
+}
+
+#[test]
+fn deleted_database_is_recreated_and_newer_schema_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = demo_config(dir.path());
+    let cfg = cfg.to_str().unwrap();
+    assert!(aiwire(&["--config", cfg, "check"]).status.success());
+    let db = dir.path().join("demo.db");
+    assert!(db.exists());
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let out = aiwire(&["--config", cfg, "check"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(db.exists());
+
+    // Pretend a newer aiwire wrote the database.
+    let store = aiwire::store::Store::open(&db).unwrap();
+    drop(store);
+    let newer = aiwire::store::latest_version() + 1;
+    aiwire::store::testing::set_user_version(&db, newer).unwrap();
+    let out = aiwire(&["--config", cfg, "check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("newer aiwire"), "{}", text(&out));
+}
+
+#[test]
+fn second_daemon_on_one_database_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = demo_config(dir.path());
+    let store = aiwire::store::Store::open(&dir.path().join("demo.db")).unwrap();
+    let _held = store.lock_for_daemon().unwrap();
+    let out = aiwire(&["--config", cfg.to_str().unwrap(), "run", "--once"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("already running"), "{}", text(&out));
+}
