@@ -18,7 +18,11 @@ fn root() -> PathBuf {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// The demo config rewritten to keep its state in `dir`.
@@ -39,7 +43,12 @@ fn shipped_config_is_valid() {
     assert!(config.feeds.len() >= 25, "a curated list of real feeds");
     assert!(config.feeds.iter().any(|f| f.url.contains("heise.de")));
     assert!(config.feeds.iter().any(|f| f.url.contains("arxiv.org")));
-    assert!(config.feeds.iter().any(|f| f.url.contains("news.ycombinator.com")));
+    assert!(
+        config
+            .feeds
+            .iter()
+            .any(|f| f.url.contains("news.ycombinator.com"))
+    );
     assert_eq!(config.digests.len(), 1);
     assert_eq!(config.digests[0].schedule, "0 7 * * *");
     assert_eq!(config.mail.transport, aiwire::config::Transport::File);
@@ -48,7 +57,11 @@ fn shipped_config_is_valid() {
     let dir = tempfile::tempdir().unwrap();
     let shipped = std::fs::read_to_string(root().join("config/aiwire.toml")).unwrap();
     let cfg = dir.path().join("aiwire.toml");
-    std::fs::write(&cfg, shipped.replace("/var/lib/aiwire/", &format!("{}/", dir.path().display()))).unwrap();
+    std::fs::write(
+        &cfg,
+        shipped.replace("/var/lib/aiwire/", &format!("{}/", dir.path().display())),
+    )
+    .unwrap();
     let out = aiwire(&["check", "--config", cfg.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("integrity ok"), "{}", text(&out));
@@ -88,7 +101,10 @@ fn config_errors_exit_2_naming_file_line_and_key() {
         let (path, out) = bad_config(dir.path(), &body);
         let msg = text(&out);
         assert_eq!(out.status.code(), Some(2), "{msg}");
-        assert!(msg.contains(&format!("{}:{line}:", path.display())), "expected line {line}: {msg}");
+        assert!(
+            msg.contains(&format!("{}:{line}:", path.display())),
+            "expected line {line}: {msg}"
+        );
         assert!(msg.contains(key), "expected key {key}: {msg}");
     }
 }
@@ -115,7 +131,12 @@ fn demo_run_once_writes_a_digest_with_the_mai1_reports() {
     let mail = std::fs::read_to_string(eml).unwrap();
     assert!(mail.contains("multipart/alternative"));
     let html = std::fs::read_to_string(Path::new(eml).with_extension("html")).unwrap();
-    for outlet in ["The Information", "The Verge", "Ars Technica", "heise online"] {
+    for outlet in [
+        "The Information",
+        "The Verge",
+        "Ars Technica",
+        "heise online",
+    ] {
         assert!(html.contains(outlet), "{outlet} missing from the digest");
     }
     assert!(html.contains("MAI-1"));
@@ -124,7 +145,9 @@ fn demo_run_once_writes_a_digest_with_the_mai1_reports() {
     let out = aiwire(&["--config", cfg.to_str().unwrap(), "run", "--once"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(!text(&out).contains("digest written to"), "{}", text(&out));
-    let files = std::fs::read_dir(dir.path().join("outbox")).unwrap().count();
+    let files = std::fs::read_dir(dir.path().join("outbox"))
+        .unwrap()
+        .count();
     assert_eq!(files, 2, "one .eml and its .html copy");
 }
 

@@ -25,22 +25,35 @@ fn every_source_file_starts_with_a_module_doc() {
         .into_iter()
         .filter(|p| !std::fs::read_to_string(p).unwrap().starts_with("//!"))
         .collect();
-    assert!(missing.is_empty(), "files without a leading //! line: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "files without a leading //! line: {missing:?}"
+    );
 }
 
 #[test]
 fn adapter_crates_are_used_only_in_their_home_module() {
     // crate name as written in code -> the only place (file or folder under src/) allowed to use it
-    let homes = [("reqwest", "fetch"), ("feed_rs", "parse"), ("rusqlite", "store"), ("lettre", "mail")];
+    let homes = [
+        ("reqwest", "fetch"),
+        ("feed_rs", "parse"),
+        ("rusqlite", "store"),
+        ("lettre", "mail"),
+    ];
     let mut offenders = Vec::new();
     for file in rust_files(&src()) {
-        let rel = file.strip_prefix(src()).unwrap().to_string_lossy().to_string();
+        let rel = file
+            .strip_prefix(src())
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         let text = std::fs::read_to_string(&file).unwrap();
         for (krate, home) in homes {
             let at_home = rel == format!("{home}.rs") || rel.starts_with(&format!("{home}/"));
             let uses = text.lines().any(|l| {
                 let l = l.trim_start();
-                !l.starts_with("//") && (l.contains(&format!("{krate}::")) || l.contains(&format!("use {krate}")))
+                !l.starts_with("//")
+                    && (l.contains(&format!("{krate}::")) || l.contains(&format!("use {krate}")))
             });
             if uses && !at_home {
                 offenders.push(format!("{rel} uses {krate} (its home is src/{home})"));
@@ -58,6 +71,12 @@ fn every_migration_is_embedded() {
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .collect();
     on_disk.sort();
-    let embedded: Vec<String> = aiwire::store::migrations().into_iter().map(|m| m.name).collect();
-    assert_eq!(on_disk, embedded, "every file in migrations/ must be a NNNN_name.sql migration");
+    let embedded: Vec<String> = aiwire::store::migrations()
+        .into_iter()
+        .map(|m| m.name)
+        .collect();
+    assert_eq!(
+        on_disk, embedded,
+        "every file in migrations/ must be a NNNN_name.sql migration"
+    );
 }
