@@ -43,8 +43,8 @@ impl Ctx<'_> {
     }
 }
 
-/// Turns the scans of title (index 0) and summary (index 1) into tags.
-pub fn resolve(c: &Compiled, title: &FieldScan, summary: &FieldScan) -> Tags {
+/// Turns the scans of title and summary into tags; `summary_words` is the summary's length.
+pub fn resolve(c: &Compiled, title: &FieldScan, summary: &FieldScan, summary_words: usize) -> Tags {
     let ctx = Ctx {
         c,
         fields: [title, summary],
@@ -174,7 +174,8 @@ pub fn resolve(c: &Compiled, title: &FieldScan, summary: &FieldScan) -> Tags {
     }
 
     // a maker's own post ("we're releasing Claude 3 Haiku") is about the maker
-    let first_person = ctx.fields.iter().any(|f| f.first_person);
+    // (a title alone, as aggregators repost it, is too little to say who wrote the item)
+    let first_person = summary.first_person || (title.first_person && summary_words >= 5);
     if first_person
         && let Some(Some(o)) = model_owners.first()
         && model_owners.iter().all(|x| *x == Some(*o))

@@ -173,7 +173,7 @@ impl Compiled {
             entities.push(EntityInfo {
                 kind,
                 name: name.clone(),
-                ai: e.ai.unwrap_or(kind == Kind::Model),
+                ai: e.ai.unwrap_or(true),
                 owner,
                 adds_owner: e.adds_owner.unwrap_or(false),
             });
@@ -184,7 +184,8 @@ impl Compiled {
                 .chain(&e.surnames)
                 .any(|x| x.trim() == name)
                 || e.aliases.iter().any(|x| x.trim().eq_ignore_ascii_case(&name));
-            if !listed {
+            // one- and two-letter names ("X") are matched only through their aliases
+            if !listed && name.chars().count() > 2 {
                 b.add(
                     &name,
                     Target::Entity {
@@ -456,6 +457,10 @@ impl Compiled {
                     let Some(end) = entity_end(text, e, german) else {
                         continue;
                     };
+                    // "Parameter-Scale AI": an ambiguous name inside a hyphenated compound
+                    if *weak && in_compound(text, s) {
+                        continue;
+                    }
                     out.mentions.push(Mention {
                         start: s,
                         end,
@@ -551,6 +556,24 @@ pub fn right_ok(text: &str, e: usize) -> bool {
 
 fn right_ok_plural(text: &str, e: usize) -> bool {
     right_ok(text, e) || (text[e..].starts_with('s') && right_ok(text, e + 1))
+}
+
+/// The match follows "word-" ("Trillion-Parameter-Scale AI").
+/// "ex-Inflection chief" is not such a compound.
+fn in_compound(text: &str, s: usize) -> bool {
+    let Some(head) = text[..s].strip_suffix('-') else {
+        return false;
+    };
+    let word_start = head
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_word(*c))
+        .last()
+        .map(|(i, _)| i);
+    match word_start {
+        None => false,
+        Some(i) => !head[i..].eq_ignore_ascii_case("ex"),
+    }
 }
 
 /// German genitive "OpenAIs", "Microsofts": an `s` right after the name.

@@ -19,12 +19,13 @@
 //! **Which model owners are added as companies.** Labels record what the text mentions, so
 //! a model's owner is *not* added in general ("GPT-4" alone does not tag OpenAI). It is added
 //! only (1) for models and families marked `adds_owner = true` in the taxonomy: those whose
-//! names contain the company's name (Mistral/Mixtral/Codestral… → Mistral AI, Meta AI → Meta,
-//! Apple Intelligence → Apple, DeepSeek-… → DeepSeek, Amazon Nova/Titan → Amazon,
-//! Inflection-… → Inflection AI, Midjourney V… → Midjourney, Runway Gen-… → Runway), and
-//! (2) when the item is written in the first person ("we", "our") and all its models have the
-//! same owner: a maker's own announcement ("Today we're releasing Claude 3 Haiku") is about
-//! the maker.
+//! names contain the company's name (Mistral Large/Small/7B… → Mistral AI, Meta AI → Meta,
+//! Apple Intelligence → Apple, DeepSeek-V3/R1… → DeepSeek, Amazon Nova/Titan/Q → Amazon,
+//! Inflection-2.5… → Inflection AI, Midjourney V6… → Midjourney, Runway Gen-3… → Runway,
+//! GitHub Copilot → GitHub, Copilot for Microsoft 365 → Microsoft; not Mixtral, Codestral,
+//! Le Chat, GPT, Claude, Gemini, Llama…), and (2) when the item is written in the first
+//! person ("we", "our" in the summary, or in a title with a real summary) and all its models
+//! have the same owner: a maker's own post ("Today we're releasing Claude 3 Haiku").
 
 pub mod command;
 pub mod disambiguate;
@@ -92,7 +93,8 @@ impl Tagger {
         let summary = text::clean(input.summary);
         let t = self.compiled.scan(&title, german);
         let s = self.compiled.scan(&summary, german);
-        disambiguate::resolve(&self.compiled, &t, &s)
+        let words = summary.split_whitespace().take(5).count();
+        disambiguate::resolve(&self.compiled, &t, &s, words)
     }
 }
 
