@@ -44,7 +44,13 @@ impl Ctx<'_> {
 }
 
 /// Turns the scans of title and summary into tags; `summary_words` is the summary's length.
-pub fn resolve(c: &Compiled, title: &FieldScan, summary: &FieldScan, summary_words: usize) -> Tags {
+/// `texts` are the cleaned title and summary (to confirm names found in Title-Case headlines).
+pub fn resolve(
+    c: &Compiled,
+    [title, summary]: [&FieldScan; 2],
+    texts: [&str; 2],
+    summary_words: usize,
+) -> Tags {
     let ctx = Ctx {
         c,
         fields: [title, summary],
@@ -58,6 +64,16 @@ pub fn resolve(c: &Compiled, title: &FieldScan, summary: &FieldScan, summary_wor
     }
     let topic = ctx.topic();
 
+    // a name from a Title-Case headline counts when the other field has its surname
+    for (fi, m, ok) in all.iter_mut() {
+        if let What::Person(name) = &m.what
+            && m.weak
+        {
+            let surname = name.rsplit(' ').next().unwrap_or(name);
+            *ok = texts[1 - *fi].contains(surname);
+        }
+    }
+
     // weak mentions: two rounds, so that an accepted weak AI mention supports another
     for _ in 0..2 {
         let anchors: Vec<u32> = all
@@ -67,7 +83,7 @@ pub fn resolve(c: &Compiled, title: &FieldScan, summary: &FieldScan, summary_wor
             .collect();
         for i in 0..all.len() {
             let (fi, m, ok) = all[i];
-            if ok || !m.weak {
+            if ok || !m.weak || matches!(m.what, What::Person(_)) {
                 continue;
             }
             let field = ctx.fields[fi];

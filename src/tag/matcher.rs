@@ -356,7 +356,10 @@ impl Compiled {
 
     /// One pass of the automaton over `text`, then selection of non-overlapping mentions
     /// (leftmost, longest first; a pattern that fails its checks leaves room for a shorter one).
-    pub fn scan(&self, text: &str, german: bool) -> FieldScan {
+    ///
+    /// `strict_names`: the text is a Title-Case headline, where a capitalised word after a
+    /// given name may be a verb ("Juan Pablo Chooses"); names found there need confirmation.
+    pub fn scan(&self, text: &str, german: bool, strict_names: bool) -> FieldScan {
         let mut out = FieldScan::default();
         let mut cands: Vec<(usize, usize, u32)> = Vec::new();
         for m in self.ac.find_overlapping_iter(text) {
@@ -388,7 +391,9 @@ impl Compiled {
             }
             if start >= consumed {
                 for &(s, e, p) in &cands[i..j] {
-                    if let Some(end) = self.try_candidate(text, s, e, p, german, &cands, &mut out) {
+                    if let Some(end) =
+                        self.try_candidate(text, (s, e, p), german, strict_names, &cands, &mut out)
+                    {
                         consumed = end;
                         break;
                     }
@@ -434,14 +439,12 @@ impl Compiled {
     }
 
     /// Tries every span target of one pattern hit; returns the end of the longest mention made.
-    #[allow(clippy::too_many_arguments)]
     fn try_candidate(
         &self,
         text: &str,
-        s: usize,
-        e: usize,
-        p: u32,
+        (s, e, p): (usize, usize, u32),
         german: bool,
+        strict_names: bool,
         cands: &[(usize, usize, u32)],
         out: &mut FieldScan,
     ) -> Option<usize> {
@@ -521,6 +524,7 @@ impl Compiled {
                         &self.given,
                         &self.not_surnames,
                         &self.not_after,
+                        strict_names,
                         starts_entity,
                     ) else {
                         continue;
@@ -528,7 +532,7 @@ impl Compiled {
                     out.mentions.push(Mention {
                         start: s,
                         end,
-                        weak: false,
+                        weak: strict_names,
                         subject: u32::MAX,
                         what: What::Person(name),
                     });

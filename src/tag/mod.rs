@@ -91,11 +91,28 @@ impl Tagger {
             .is_some_and(|l| l.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("de")));
         let title = text::clean(input.title);
         let summary = text::clean(input.summary);
-        let t = self.compiled.scan(&title, german);
-        let s = self.compiled.scan(&summary, german);
+        let strict = !german && title_case(&title);
+        let t = self.compiled.scan(&title, german, strict);
+        let s = self.compiled.scan(&summary, german, false);
         let words = summary.split_whitespace().take(5).count();
-        disambiguate::resolve(&self.compiled, &t, &s, words)
+        disambiguate::resolve(&self.compiled, [&t, &s], [&title, &summary], words)
     }
+}
+
+/// A Title-Case Headline: most words of four or more letters start upper-case.
+fn title_case(s: &str) -> bool {
+    let (mut long, mut upper) = (0, 0);
+    for w in s.split_whitespace() {
+        let mut chars = w.chars();
+        let Some(first) = chars.next() else { continue };
+        if w.chars().filter(|c| c.is_alphabetic()).count() >= 4 && first.is_alphabetic() {
+            long += 1;
+            if first.is_uppercase() {
+                upper += 1;
+            }
+        }
+    }
+    long >= 4 && upper * 10 >= long * 7
 }
 
 #[cfg(test)]

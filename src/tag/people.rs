@@ -8,6 +8,11 @@ const PARTICLES: &[&str] = &[
     "ter", "zu", "dos", "du",
 ];
 
+const PLACE_WORDS: &[&str] = &[
+    "San", "Santa", "Saint", "St.", "Sankt", "Los", "Las", "Lake", "Mount", "Mt.", "Fort", "Port",
+    "Cape", "Porto", "São", "Sao", "Bad", "Rio",
+];
+
 /// A capitalised word at `pos`: letters, inner apostrophes and hyphens; a trailing
 /// possessive is not part of it. Returns (word, end).
 fn word_at(text: &str, pos: usize) -> Option<(&str, usize)> {
@@ -62,8 +67,18 @@ pub fn parse(
     given: &HashSet<String>,
     not_surnames: &HashSet<String>,
     not_after: &HashSet<String>,
+    strict: bool,
     starts_entity: impl Fn(usize) -> bool,
 ) -> Option<(String, usize)> {
+    // "San Diego", "Santa Clara", "Lake Tahoe": a place, not a person
+    let prev: &str = text[..s]
+        .trim_end_matches(' ')
+        .rsplit(|c: char| !c.is_alphabetic() && c != '.')
+        .next()
+        .unwrap_or("");
+    if text[..s].ends_with(' ') && PLACE_WORDS.contains(&prev) {
+        return None;
+    }
     let mut parts: Vec<&str> = vec![&text[s..e]];
     let mut pos = e;
     let mut surname_end = None;
@@ -86,6 +101,9 @@ pub fn parse(
             break;
         };
         if not_surnames.contains(&w.to_lowercase()) || starts_entity(p) {
+            break;
+        }
+        if surname_end.is_some() && strict {
             break;
         }
         if surname_end.is_none() && given.contains(w) && parts.len() == 1 {
