@@ -163,10 +163,10 @@ impl Compiled {
         let mut company_ids: HashMap<String, u32> = HashMap::new();
 
         let add_entry = |b: &mut Builder,
-                             entities: &mut Vec<EntityInfo>,
-                             e: &Entry,
-                             kind: Kind,
-                             owner: Option<u32>|
+                         entities: &mut Vec<EntityInfo>,
+                         e: &Entry,
+                         kind: Kind,
+                         owner: Option<u32>|
          -> u32 {
             let id = entities.len() as u32;
             let name = e.name.get_ref().trim().to_string();
@@ -183,7 +183,9 @@ impl Compiled {
                 .chain(&e.weak)
                 .chain(&e.surnames)
                 .any(|x| x.trim() == name)
-                || e.aliases.iter().any(|x| x.trim().eq_ignore_ascii_case(&name));
+                || e.aliases
+                    .iter()
+                    .any(|x| x.trim().eq_ignore_ascii_case(&name));
             // one- and two-letter names ("X") are matched only through their aliases
             if !listed && name.chars().count() > 2 {
                 b.add(
@@ -287,8 +289,7 @@ impl Compiled {
                     },
                 );
             }
-            for (list, versioned) in [(&f.orphan_tiers, false), (&f.orphan_versioned_tiers, true)]
-            {
+            for (list, versioned) in [(&f.orphan_tiers, false), (&f.orphan_versioned_tiers, true)] {
                 for o in list {
                     if let Some(tier) = info.tier_index(o) {
                         b.add(
@@ -412,27 +413,21 @@ impl Compiled {
                 }
                 match exact {
                     Some(x) => {
-                        if &text[s..e] == &**x && right_ok_plural(text, e) {
+                        if text[s..e] == **x && right_ok_plural(text, e) {
                             out.topic = true;
                         }
                     }
                     None => out.topic = true,
                 }
             }
-            Target::FirstPerson => {
-                if left_ok(text, s) && right_ok(text, e) {
-                    out.first_person = true;
-                }
+            Target::FirstPerson if left_ok(text, s) && right_ok(text, e) => {
+                out.first_person = true;
             }
-            Target::Cue { subject } => {
-                if left_ok(text, s) {
-                    out.cues.push((*subject, s));
-                }
+            Target::Cue { subject } if left_ok(text, s) => {
+                out.cues.push((*subject, s));
             }
-            Target::Veto { subject } => {
-                if left_ok(text, s) {
-                    out.vetoes.push((*subject, s));
-                }
+            Target::Veto { subject } if left_ok(text, s) => {
+                out.vetoes.push((*subject, s));
             }
             _ => {}
         }
@@ -453,7 +448,7 @@ impl Compiled {
             let end = match t {
                 Target::Entity { id, weak, exact } => {
                     if let Some(x) = exact
-                        && &text[s..e] != &**x
+                        && text[s..e] != **x
                     {
                         continue;
                     }
@@ -475,7 +470,7 @@ impl Compiled {
                 }
                 Target::Family { fam, weak, exact } => {
                     if let Some(x) = exact
-                        && &text[s..e] != &**x
+                        && text[s..e] != **x
                     {
                         continue;
                     }
@@ -493,8 +488,7 @@ impl Compiled {
                     versioned,
                     exact,
                 } => {
-                    if &text[s..e] != &**exact || !right_ok(text, e) && !german_s(text, e, german)
-                    {
+                    if text[s..e] != **exact || !right_ok(text, e) && !german_s(text, e, german) {
                         continue;
                     }
                     let info = &self.families[*fam as usize];
@@ -506,7 +500,7 @@ impl Compiled {
                     end
                 }
                 Target::Given { exact } => {
-                    if &text[s..e] != &**exact || !right_ok(text, e) {
+                    if text[s..e] != **exact || !right_ok(text, e) {
                         continue;
                     }
                     let starts_entity = |pos: usize| {
@@ -517,16 +511,14 @@ impl Compiled {
                                 })
                         })
                     };
-                    let Some((name, end)) = people::parse(
-                        text,
-                        s,
-                        e,
-                        &self.given,
-                        &self.not_surnames,
-                        &self.not_after,
-                        strict_names,
-                        starts_entity,
-                    ) else {
+                    let lists = people::Lists {
+                        given: &self.given,
+                        not_surnames: &self.not_surnames,
+                        not_after: &self.not_after,
+                    };
+                    let Some((name, end)) =
+                        people::parse(text, s, e, &lists, strict_names, starts_entity)
+                    else {
                         continue;
                     };
                     out.mentions.push(Mention {

@@ -24,6 +24,9 @@ pub struct TaxonomyFile {
     pub families: Vec<Family>,
     #[serde(default, rename = "person")]
     pub people: Vec<Entry>,
+    /// Names removed by `disabled = true` (their models keep matching, without owner).
+    #[serde(skip)]
+    pub removed: Vec<String>,
 }
 
 /// Words that mark a text as being about AI, and first-person words of maker posts.
@@ -196,7 +199,11 @@ fn validate(file: &TaxonomyFile, text: &str, origin: &str) -> anyhow::Result<()>
     let at = |s: &Spanned<String>| format!("{origin}:{}", line_of(text, s.span().start));
     let check_list = |what: &Spanned<String>, list: &[String]| -> anyhow::Result<()> {
         if list.iter().any(|a| a.trim().is_empty()) {
-            bail!("{}: {:?} has an empty alias or word", at(what), what.get_ref());
+            bail!(
+                "{}: {:?} has an empty alias or word",
+                at(what),
+                what.get_ref()
+            );
         }
         Ok(())
     };
@@ -209,20 +216,20 @@ fn validate(file: &TaxonomyFile, text: &str, origin: &str) -> anyhow::Result<()>
         if e.name.get_ref().trim().is_empty() {
             bail!("{}: empty name", at(&e.name));
         }
-        for l in [&e.aliases, &e.exact, &e.weak, &e.surnames, &e.cues, &e.vetoes] {
+        for l in [
+            &e.aliases,
+            &e.exact,
+            &e.weak,
+            &e.surnames,
+            &e.cues,
+            &e.vetoes,
+        ] {
             check_list(&e.name, l)?;
         }
     }
     for f in &file.families {
         if f.name.get_ref().trim().is_empty() {
             bail!("{}: empty family name", at(&f.name));
-        }
-        if f.prefixes.is_empty() && f.weak.is_empty() && !f.disabled {
-            bail!(
-                "{}: family {:?} has no prefixes",
-                at(&f.name),
-                f.name.get_ref()
-            );
         }
         for l in [&f.prefixes, &f.weak, &f.tiers, &f.cues, &f.vetoes] {
             check_list(&f.name, l)?;
@@ -249,6 +256,13 @@ pub fn merge(base: &mut TaxonomyFile, extra: TaxonomyFile) {
     base.names.given.extend(extra.names.given);
     base.names.not_surnames.extend(extra.names.not_surnames);
     base.names.not_after.extend(extra.names.not_after);
+    base.removed.extend(
+        extra
+            .companies
+            .iter()
+            .filter(|c| c.disabled)
+            .map(|c| c.name.get_ref().clone()),
+    );
     merge_entries(&mut base.companies, extra.companies);
     merge_entries(&mut base.models, extra.models);
     merge_entries(&mut base.people, extra.people);
@@ -320,9 +334,12 @@ fn merge_entries(base: &mut Vec<Entry>, extra: Vec<Entry>) {
     }
 }
 
-/// Checks references between sections (model owners must be companies).
+/// Checks the merged taxonomy: model owners must be companies, families need prefixes.
 pub fn check_owners(t: &TaxonomyFile) -> anyhow::Result<()> {
-    let known = |o: &str| t.companies.iter().any(|c| same(c.name.get_ref(), o));
+    let known = |o: &str| {
+        t.companies.iter().any(|c| same(c.name.get_ref(), o))
+            || t.removed.iter().any(|r| same(r, o))
+    };
     for m in &t.models {
         if let Some(o) = &m.owner
             && !known(o)
@@ -334,6 +351,9 @@ pub fn check_owners(t: &TaxonomyFile) -> anyhow::Result<()> {
         }
     }
     for f in &t.families {
+        if f.prefixes.is_empty() && f.weak.is_empty() {
+            bail!("family {:?} has no prefixes", f.name.get_ref());
+        }
         if let Some(o) = &f.owner
             && !known(o)
         {
