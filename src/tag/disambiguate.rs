@@ -33,9 +33,14 @@ impl Ctx<'_> {
         self.fields.iter().any(|f| f.topic)
     }
 
-    fn entity_ai(&self, m: &Mention) -> bool {
+    /// Supports weak mentions of other entities: companies and models of the taxonomy, and
+    /// people marked `ai`.
+    fn anchor(&self, m: &Mention) -> bool {
         match &m.what {
-            What::Entity(id) => self.c.entities[*id as usize].ai,
+            What::Entity(id) => {
+                let e = &self.c.entities[*id as usize];
+                e.ai || e.kind == Kind::Company
+            }
             What::Model { .. } | What::Tier { .. } | What::Orphan { .. } => true,
             What::Person(_) => false,
         }
@@ -85,7 +90,7 @@ pub fn resolve(
     for _ in 0..2 {
         let anchors: Vec<u32> = all
             .iter()
-            .filter(|(_, m, ok)| *ok && ctx.entity_ai(m))
+            .filter(|(_, m, ok)| *ok && ctx.anchor(m))
             .map(|(_, m, _)| m.subject)
             .collect();
         for entry in all.iter_mut() {

@@ -28,6 +28,8 @@ pub struct FamilyInfo {
     pub tier_defaults: HashMap<u32, String>,
     pub tier_needs_version: bool,
     pub adds_owner: bool,
+    /// Even versioned mentions need evidence ("Gen-3" is also PCIe Gen 3).
+    pub needs_evidence: bool,
 }
 
 impl FamilyInfo {
@@ -53,6 +55,7 @@ impl FamilyInfo {
             tier_defaults: HashMap::new(),
             tier_needs_version: f.tier_needs_version,
             adds_owner: f.adds_owner,
+            needs_evidence: f.needs_evidence,
         };
         for (t, v) in &f.tier_defaults {
             if let Some(i) = info.tier_index(t) {
@@ -354,7 +357,7 @@ fn model(
     Mention {
         start: s,
         end,
-        weak: false,
+        weak: f.needs_evidence,
         subject: f.subject,
         what: What::Model {
             fam,
@@ -407,8 +410,8 @@ pub fn orphan(
         }
     }
     if let Some(v) = &version {
-        // "iPhone 15 Pro" is not "Gemini 15 Pro": short versions only
-        if !(v.contains('.') || v.len() == 1) {
+        // "Pixel 9 Pro" is not "Gemini 9 Pro": generic tier words need a dotted version
+        if versioned && !v.contains('.') || v.len() > 4 {
             return None;
         }
     }

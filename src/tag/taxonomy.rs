@@ -158,6 +158,9 @@ pub struct Family {
     pub vetoes: Vec<String>,
     #[serde(default)]
     pub adds_owner: bool,
+    /// Versioned mentions need evidence too ("Gen-3" is also PCIe Gen 3).
+    #[serde(default)]
+    pub needs_evidence: bool,
     #[serde(default)]
     pub replace: bool,
     #[serde(default)]
