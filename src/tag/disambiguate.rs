@@ -103,11 +103,20 @@ pub fn resolve(
                 continue;
             }
             let mut score = 0;
-            if Ctx::near(&field.cues, m.subject, m) {
-                score += 2;
+            let cue = if Ctx::near(&field.cues, m.subject, m) {
+                2
             } else if ctx.anywhere(m.subject) {
-                score += 1;
+                1
+            } else {
+                0
+            };
+            // a versioned look-alike ("Gen 5" of PCIe) needs a cue of its own
+            if cue == 0
+                && matches!(m.what, What::Model { fam, .. } if c.families[fam as usize].needs_evidence)
+            {
+                continue;
             }
+            score += cue;
             if anchors.iter().any(|&s| s != m.subject) {
                 score += 2;
             }
