@@ -330,6 +330,9 @@ impl Compiled {
             }
         }
 
+        for targets in &mut b.targets {
+            targets.sort_by_key(|t| !matches!(t, Target::Family { .. }));
+        }
         let ac = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
@@ -444,12 +447,18 @@ impl Compiled {
         out: &mut FieldScan,
     ) -> Option<usize> {
         let mut best: Option<usize> = None;
+        // family targets come first (see `build`): a versioned "Doubao-1.5-pro" is not also
+        // the plain model "Doubao"
+        let mut versioned = false;
         for t in &self.targets[p as usize] {
             let end = match t {
                 Target::Entity { id, weak, exact } => {
                     if let Some(x) = exact
                         && text[s..e] != **x
                     {
+                        continue;
+                    }
+                    if versioned && self.entities[*id as usize].kind == Kind::Model {
                         continue;
                     }
                     let Some(end) = entity_end(text, e, german) else {
@@ -478,6 +487,7 @@ impl Compiled {
                     let Some(m) = family::parse(info, *fam, text, s, e, *weak, german) else {
                         continue;
                     };
+                    versioned |= matches!(m.what, What::Model { .. } | What::Tier { .. });
                     let end = m.end;
                     out.mentions.push(m);
                     end
