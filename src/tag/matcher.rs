@@ -517,7 +517,11 @@ impl Compiled {
                         cands.iter().any(|&(cs, _, cp)| {
                             cs == pos
                                 && self.targets[cp as usize].iter().any(|t| {
-                                    matches!(t, Target::Entity { .. } | Target::Family { .. })
+                                    matches!(
+                                        t,
+                                        Target::Entity { weak: false, .. }
+                                            | Target::Family { weak: false, .. }
+                                    )
                                 })
                         })
                     };
