@@ -88,10 +88,11 @@ pub fn resolve(
 
     // weak mentions: two rounds, so that an accepted weak AI mention supports another
     for _ in 0..2 {
-        let anchors: Vec<u32> = all
+        // accepted mentions that can support others: (subject, is a model)
+        let anchors: Vec<(u32, bool)> = all
             .iter()
             .filter(|(_, m, ok)| *ok && ctx.anchor(m))
-            .map(|(_, m, _)| m.subject)
+            .map(|(_, m, _)| (m.subject, c.entities[m.subject as usize].kind == Kind::Model))
             .collect();
         for entry in all.iter_mut() {
             let (fi, m, ok) = *entry;
@@ -117,7 +118,22 @@ pub fn resolve(
                 continue;
             }
             score += cue;
-            if anchors.iter().any(|&s| s != m.subject) {
+            let subject = &c.entities[m.subject as usize];
+            let supported = match subject.kind {
+                // a model: by another model, or by its maker
+                Kind::Model => anchors
+                    .iter()
+                    .any(|&(s, model)| s != m.subject && (model || Some(s) == subject.owner)),
+                Kind::Company => anchors.iter().any(|&(s, _)| s != m.subject),
+                // a surname alone: only its cues count
+                Kind::Person => {
+                    if cue == 0 {
+                        continue;
+                    }
+                    false
+                }
+            };
+            if supported {
                 score += 2;
             }
             if topic {
