@@ -92,7 +92,12 @@ pub fn resolve(
         let anchors: Vec<(u32, bool)> = all
             .iter()
             .filter(|(_, m, ok)| *ok && ctx.anchor(m))
-            .map(|(_, m, _)| (m.subject, c.entities[m.subject as usize].kind == Kind::Model))
+            .map(|(_, m, _)| {
+                (
+                    m.subject,
+                    c.entities[m.subject as usize].kind == Kind::Model,
+                )
+            })
             .collect();
         for entry in all.iter_mut() {
             let (fi, m, ok) = *entry;
