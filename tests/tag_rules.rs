@@ -413,8 +413,20 @@ fn x_is_only_the_company_with_its_aliases() {
     );
     check("en", "Snapdragon X Elite and X Plus chips", "", &[], &["X"]);
     check("en", "SpaceX launches Starship", "", &["SpaceX"], &["X"]);
-    check("de", "Musk verkündet Grok 3", "Elon Musk präsentierte das Modell live auf X.", &["X"], &[]);
-    check("en", "Tesla Model X recall", "Elon Musk's carmaker recalls the Model X.", &[], &["X"]);
+    check(
+        "de",
+        "Musk verkündet Grok 3",
+        "Elon Musk präsentierte das Modell live auf X.",
+        &["X"],
+        &[],
+    );
+    check(
+        "en",
+        "Tesla Model X recall",
+        "Elon Musk's carmaker recalls the Model X.",
+        &[],
+        &["X"],
+    );
 }
 
 #[test]

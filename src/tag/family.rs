@@ -440,3 +440,67 @@ pub fn orphan(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tag::taxonomy;
+
+    fn parse_one(toml: &str, text: &str) -> Option<String> {
+        let t = taxonomy::parse(toml, "test").unwrap();
+        let f = FamilyInfo::new(&t.families[0], 0, None);
+        let prefix = t.families[0].prefixes[0].len();
+        parse(&f, 0, text, 0, prefix, false, false).map(|m| match m.what {
+            What::Model { name, .. } => name,
+            What::Entity(_) => "<bare>".into(),
+            What::Tier { tier, .. } => format!("<tier {}>", f.tiers[tier as usize]),
+            other => format!("{other:?}"),
+        })
+    }
+
+    const CLAUDE: &str = r#"
+[[family]]
+name = "Claude"
+prefixes = ["Claude"]
+bare = true
+tiers = ["Opus", "Sonnet", "Haiku"]
+tier_first_from = 4.0
+tier_needs_version = true
+"#;
+
+    const GPT: &str = r#"
+[[family]]
+name = "GPT"
+prefixes = ["GPT"]
+sep = "-"
+attached = true
+version_suffixes = ["o"]
+tiers = ["mini", "Turbo"]
+"#;
+
+    #[test]
+    fn canonical_names() {
+        for (text, want) in [
+            ("Claude 3.5 Sonnet is", "Claude 3.5 Sonnet"),
+            ("Claude Sonnet 3.5 is", "Claude 3.5 Sonnet"),
+            ("Claude 4 Opus is", "Claude Opus 4"),
+            ("Claude Opus 4.1 is", "Claude Opus 4.1"),
+            ("Claude 3 family", "Claude 3"),
+            ("Claude is", "<bare>"),
+            ("Claude Opus is", "<tier Opus>"),
+        ] {
+            assert_eq!(parse_one(CLAUDE, text).as_deref(), Some(want), "{text}");
+        }
+        for (text, want) in [
+            ("GPT-4o mini", Some("GPT-4o mini")),
+            ("GPT-4 Turbo", Some("GPT-4 Turbo")),
+            ("GPT4o", Some("GPT-4o")),
+            ("GPT-4-Klasse", Some("GPT-4")),
+            ("GPT-4.5.", Some("GPT-4.5")),
+            ("GPTs", None),
+            ("GPT-2024", None),
+        ] {
+            assert_eq!(parse_one(GPT, text).as_deref(), want, "{text}");
+        }
+    }
+}

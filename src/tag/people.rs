@@ -142,3 +142,45 @@ pub fn parse(
     let parts = &parts[..parts.iter().rposition(|p| *p == last)? + 1];
     Some((parts.join(" "), end))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, expected: Option<&str>, strict: bool) {
+        let given: HashSet<String> = ["Shan", "Robert", "Ursula", "Grace", "Juan", "Pablo", "Adam"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let not_surnames: HashSet<String> = ["blackwell", "chooses"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let not_after: HashSet<String> = ["institute"].iter().map(|s| s.to_string()).collect();
+        let lists = Lists {
+            given: &given,
+            not_surnames: &not_surnames,
+            not_after: &not_after,
+        };
+        let first = text.split(' ').next().unwrap();
+        let got = parse(text, 0, first.len(), &lists, strict, |_| false).map(|(n, _)| n);
+        assert_eq!(got.as_deref(), expected, "{text}");
+    }
+
+    #[test]
+    fn names() {
+        check("Robert Habeck dabei", Some("Robert Habeck"), false);
+        check("Shan Shan Wong and", Some("Shan Shan Wong"), false);
+        check(
+            "Ursula von der Leyen said",
+            Some("Ursula von der Leyen"),
+            false,
+        );
+        check("Adam D'Angelo's board", Some("Adam D'Angelo"), false);
+        check("Grace Blackwell chips", None, false);
+        check("Robert Bosch Institute", None, false);
+        check("Robert said", None, false);
+        check("Juan Pablo Chooses Nikki", Some("Juan Pablo"), true);
+        check("Robert HABECK", None, false);
+    }
+}
