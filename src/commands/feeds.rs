@@ -1,4 +1,5 @@
-//! `aiwire feeds list | import OPML | export`.
+//! `aiwire feeds list | import OPML | export`. The list shows per feed: state, item count,
+//! last success, next fetch, how long and how often it has been failing, the last error.
 
 use std::path::Path;
 
@@ -41,11 +42,22 @@ pub fn list(config: &Config, json: bool) -> anyhow::Result<()> {
             continue;
         }
         let failing = match f.failing_since {
-            Some(t) => format!(", failing for {}", human(now - t)),
+            Some(t) => format!(
+                ", failing for {} ({} errors)",
+                human(now - t),
+                f.error_count
+            ),
+            None => String::new(),
+        };
+        let moving = match &f.redirect_to {
+            Some(to) => format!(
+                "\n         moved permanently to {to} (seen {} times)",
+                f.redirect_count
+            ),
             None => String::new(),
         };
         println!(
-            "{:<8} {:<40} items {:>5}  last ok {:<10} next {:<10}{failing}\n         {}{}",
+            "{:<8} {:<40} items {:>5}  last ok {:<10} next {:<10}{failing}\n         {}{}{moving}",
             f.state.as_str(),
             f.display_name(),
             f.item_count,

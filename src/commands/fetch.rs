@@ -1,11 +1,12 @@
-//! `aiwire fetch [--feed URL_OR_NAME]`: one poll cycle now, a summary line per feed.
+//! `aiwire fetch [--feed URL_OR_NAME]`: one poll cycle now over every configured feed (due or
+//! not; the daemon polls only due feeds), a summary line per feed.
 
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 
 use crate::config::Config;
-use crate::refresh::{RefreshResult, refresh_feeds};
+use crate::refresh::refresh_feeds;
 use crate::tag::Tagger;
 
 /// Returns whether every feed was fetched without error.
@@ -31,7 +32,7 @@ pub fn run(config: Arc<Config>, tagger: Arc<Tagger>, only: Option<&str>) -> anyh
     let reports = super::runtime()?.block_on(refresh_feeds(&deps, chosen, now));
     let mut ok = true;
     for r in &reports {
-        ok &= !matches!(r.result, RefreshResult::Failed(_));
+        ok &= !r.result.is_failure();
         println!("{r}");
     }
     let mut store = store.lock().unwrap_or_else(|p| p.into_inner());

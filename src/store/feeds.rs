@@ -246,6 +246,15 @@ impl Store {
         Ok(opt_ts(t))
     }
 
+    /// Moves a feed's next fetch time without an attempt (its host is paused).
+    pub fn postpone(&mut self, id: FeedId, until: DateTime<Utc>) -> anyhow::Result<()> {
+        self.conn().execute(
+            "UPDATE feeds SET next_fetch_at = ?2 WHERE id = ?1",
+            params![id, ts(until)],
+        )?;
+        Ok(())
+    }
+
     /// Writes the bookkeeping of one attempt and its fetch-log line, atomically.
     pub fn record_fetch(
         &mut self,
