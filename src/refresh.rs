@@ -197,7 +197,9 @@ async fn refresh_inner(
     let stored_interval = feed.interval_secs.map(Duration::seconds);
     let result = match attempt.outcome {
         FetchOutcome::HostPaused { until } => {
+            // Whole seconds: what the store keeps, so the report and the row agree.
             let until = until + policy::jittered(Duration::minutes(1), jitter).abs();
+            let until = DateTime::from_timestamp(until.timestamp(), 0).unwrap_or(until);
             lock(&deps.store).postpone(feed.id, until)?;
             return Ok(RefreshResult::Deferred(until));
         }
