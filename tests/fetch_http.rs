@@ -561,3 +561,36 @@ async fn local_file_feed_then_not_modified() {
         RefreshResult::New(1)
     );
 }
+
+#[tokio::test]
+async fn user_agent_is_configurable_per_feed() {
+    use aiwire::fetch::{FetchOutcome, FetchRequest};
+    let server = Server::start(|_| Reply::ok(THREE)).await;
+    let env = Env::new(
+        &[],
+        &format!("{PRIVATE_OK}\nuser_agent = \"global-agent/1\""),
+    );
+    let mut req = FetchRequest {
+        url: server.url("/feed"),
+        etag: None,
+        last_modified: None,
+        user_agent: None,
+        now: now(),
+    };
+    let a = env.deps.fetcher.fetch(&req).await;
+    assert!(matches!(a.outcome, FetchOutcome::Fetched(_)), "{a:?}");
+    req.user_agent = Some("per-feed-agent/2 (+https://example.org/bot)".into());
+    env.deps.fetcher.fetch(&req).await;
+    let agents: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.header("user-agent").unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        agents,
+        [
+            "global-agent/1",
+            "per-feed-agent/2 (+https://example.org/bot)"
+        ]
+    );
+}
