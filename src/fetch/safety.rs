@@ -23,11 +23,21 @@ pub enum Refusal {
     )]
     Scheme(String),
     #[error(
-        "{host} resolves to {addr}, a loopback/private/link-local address; refused (set [fetch] allow_private_addresses = true to allow)"
+        "{} is a loopback/private/link-local address; refused (set [fetch] allow_private_addresses = true to allow)",
+        describe(host, addr)
     )]
     PrivateAddress { host: String, addr: IpAddr },
     #[error("{0} has no host")]
     NoHost(String),
+}
+
+fn describe(host: &str, addr: &IpAddr) -> String {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if bare == addr.to_string() {
+        addr.to_string()
+    } else {
+        format!("{host} resolves to {addr}, which")
+    }
 }
 
 /// Whether aiwire may connect to `ip` when private addresses are not allowed.
