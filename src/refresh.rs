@@ -293,7 +293,11 @@ async fn refresh_inner(
     if matches!(result, RefreshResult::New(_) | RefreshResult::NotModified) {
         follow_permanent_redirect(&mut update, feed, attempt.moved_to.as_deref(), cfg);
     }
-    lock(&deps.store).record_fetch(feed.id, &update, &log)?;
+    // On the blocking pool: the store's mutex may be held by another feed's insert, and an
+    // async worker waiting on it would stall every fetch in flight.
+    let store = deps.store.clone();
+    let id = feed.id;
+    tokio::task::spawn_blocking(move || lock(&store).record_fetch(id, &update, &log)).await??;
     Ok(result)
 }
 
