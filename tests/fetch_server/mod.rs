@@ -162,8 +162,11 @@ async fn serve(mut stream: TcpStream, handler: Arc<Handler>, seen: Arc<Seen>) {
             tokio::time::sleep(d).await;
             reply = *next;
         }
-        let keep = write(&mut stream, reply).await;
+        // Counted as finished before the answer is written: once the client has the answer
+        // it may send its next request, and that must not overlap this one in the count.
+        // So the counted span lies strictly inside the client's own request span.
         seen.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let keep = write(&mut stream, reply).await;
         if !keep {
             return;
         }
