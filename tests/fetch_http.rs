@@ -2,6 +2,13 @@
 //! store's bookkeeping) against a 127.0.0.1 server that misbehaves on purpose. Time is an
 //! argument (`now`), so back-off and Retry-After are checked without sleeping; no test
 //! asserts on wall time and none reaches beyond 127.0.0.1.
+//!
+//! Tests allow private addresses (the server is on loopback), except the refusal test. That
+//! one needs a "public" first hop on loopback: the fetcher's resolver takes
+//! [`HostOverrides`], where `trust("public.test", 127.0.0.1)` stands for a public host and
+//! `resolve("evil.test", 127.0.0.1)` is a name whose DNS answer is loopback and is checked like
+//! any other. Redirects from public.test to `127.0.0.1` (literal, checked per hop) and to
+//! `evil.test` (checked on the resolved address at connect time) must both be refused.
 
 mod fetch_server;
 
