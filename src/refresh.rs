@@ -1,14 +1,18 @@
 //! Use case: refresh feeds. Fetch one feed, parse it, tag and store what is new, and write
-//! the feed's bookkeeping; a failing feed becomes data on its row, never an abort.
+//! the feed's bookkeeping (validators, next fetch time, error state, fetch-log line); a failing
+//! feed becomes data on its row, never an abort. The scheduling rules live in
+//! [`crate::fetch::policy`]; this file only applies them.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 
-use crate::config::{Config, FeedConfig};
-use crate::fetch::{FetchOutcome, FetchRequest, Fetcher};
-use crate::model::TagInput;
+use crate::config::{Config, FeedConfig, FetchConfig};
+use crate::fetch::policy::{self, CacheHints, IntervalBounds, RedirectDecision};
+use crate::fetch::{Attempt, FetchOutcome, FetchRequest, Fetched, Fetcher, looks_like_html};
+use crate::model::{DateSource, TagInput};
 use crate::parse::{ParseContext, parse_feed};
 use crate::store::{FeedRow, FeedState, FeedUpdate, FetchLogEntry, Store};
 use crate::tag::Tagger;
@@ -26,7 +30,20 @@ pub struct Deps {
 pub enum RefreshResult {
     New(usize),
     NotModified,
+    /// 410: the feed is polled rarely from now on.
+    Gone,
+    /// 429 / 503 with Retry-After: tried again at the given time.
+    RateLimited(DateTime<Utc>),
+    /// Not requested: its host is paused after repeated 429s.
+    Deferred(DateTime<Utc>),
     Failed(String),
+}
+
+impl RefreshResult {
+    /// Whether the operator should look at this feed.
+    pub fn is_failure(&self) -> bool {
+        matches!(self, RefreshResult::Failed(_) | RefreshResult::Gone)
+    }
 }
 
 /// One feed's refresh, for the summary line.
@@ -41,6 +58,18 @@ impl std::fmt::Display for RefreshReport {
         match &self.result {
             RefreshResult::New(n) => write!(f, "{}: {n} new items", self.feed),
             RefreshResult::NotModified => write!(f, "{}: not modified", self.feed),
+            RefreshResult::Gone => write!(f, "{}: gone (410), polled rarely", self.feed),
+            RefreshResult::RateLimited(t) => {
+                write!(
+                    f,
+                    "{}: rate limited, next try {}",
+                    self.feed,
+                    t.to_rfc3339()
+                )
+            }
+            RefreshResult::Deferred(t) => {
+                write!(f, "{}: host paused, next try {}", self.feed, t.to_rfc3339())
+            }
             RefreshResult::Failed(e) => write!(f, "{}: error: {e}", self.feed),
         }
     }
@@ -50,18 +79,48 @@ fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Refreshes the given feeds concurrently (bounded by `[fetch] concurrency`).
+/// Refreshes the given feeds concurrently: at most `[fetch] concurrency` at once (the
+/// per-host limit is the fetcher's). Feeds are interleaved by host so that one big host
+/// waiting on its per-host slots does not hold every global slot.
 pub async fn refresh_feeds(
     deps: &Deps,
     feeds: Vec<FeedRow>,
     now: DateTime<Utc>,
 ) -> Vec<RefreshReport> {
     let limit = deps.config.fetch.concurrency.max(1);
-    futures_util::stream::iter(feeds)
+    futures_util::stream::iter(interleave_by_host(feeds))
         .map(|feed| async move { refresh_feed(deps, &feed, now).await })
         .buffer_unordered(limit)
         .collect()
         .await
+}
+
+fn interleave_by_host(feeds: Vec<FeedRow>) -> Vec<FeedRow> {
+    let mut order: Vec<String> = Vec::new();
+    let mut by_host: HashMap<String, std::collections::VecDeque<FeedRow>> = HashMap::new();
+    for f in feeds {
+        let host = url::Url::parse(&f.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        by_host
+            .entry(host.clone())
+            .or_insert_with(|| {
+                order.push(host);
+                Default::default()
+            })
+            .push_back(f);
+    }
+    let total: usize = by_host.values().map(|q| q.len()).sum();
+    let mut out = Vec::with_capacity(total);
+    while out.len() < total {
+        for h in &order {
+            if let Some(f) = by_host.get_mut(h).and_then(|q| q.pop_front()) {
+                out.push(f);
+            }
+        }
+    }
+    out
 }
 
 /// Fetches one feed and records everything new it contains.
@@ -70,7 +129,7 @@ pub async fn refresh_feed(deps: &Deps, feed: &FeedRow, now: DateTime<Utc>) -> Re
     match refresh_inner(deps, feed, now).await {
         Ok(result) => RefreshReport { feed: name, result },
         Err(e) => {
-            tracing::warn!(feed = %name, error = %format!("{e:#}"), "feed refresh failed");
+            tracing::warn!(feed = %name, error = %format!("{e:#}"), "Feed refresh failed.");
             RefreshReport {
                 feed: name,
                 result: RefreshResult::Failed(format!("{e:#}")),
@@ -83,105 +142,304 @@ fn feed_config<'a>(config: &'a Config, feed: &FeedRow) -> Option<&'a FeedConfig>
     config.feeds.iter().find(|f| f.url == feed.config_url)
 }
 
+/// The feed's interval bounds: its own overrides, else `[fetch]`.
+fn bounds(cfg: &FetchConfig, fc: Option<&FeedConfig>) -> IntervalBounds {
+    let min = fc.and_then(|f| f.min_interval).unwrap_or(cfg.min_interval);
+    let max = fc.and_then(|f| f.max_interval).unwrap_or(cfg.max_interval);
+    IntervalBounds {
+        min: min.as_chrono(),
+        max: max.as_chrono().max(min.as_chrono()),
+    }
+}
+
+/// The request for a feed: validators are left out when a full fetch is due, for servers
+/// that answer 304 wrongly.
+fn request(
+    feed: &FeedRow,
+    fc: Option<&FeedConfig>,
+    cfg: &FetchConfig,
+    now: DateTime<Utc>,
+) -> FetchRequest {
+    let full_due = feed
+        .last_full_fetch_at
+        .is_none_or(|t| now - t >= cfg.full_fetch_every.as_chrono());
+    FetchRequest {
+        url: feed.url.clone(),
+        etag: feed.etag.clone().filter(|_| !full_due),
+        last_modified: feed.last_modified.clone().filter(|_| !full_due),
+        user_agent: fc.and_then(|f| f.user_agent.clone()),
+        now,
+    }
+}
+
 async fn refresh_inner(
     deps: &Deps,
     feed: &FeedRow,
     now: DateTime<Utc>,
 ) -> anyhow::Result<RefreshResult> {
+    let cfg = &deps.config.fetch;
     let fc = feed_config(&deps.config, feed);
-    let req = FetchRequest {
-        url: feed.url.clone(),
-        etag: feed.etag.clone(),
-        last_modified: feed.last_modified.clone(),
-        user_agent: fc.and_then(|f| f.user_agent.clone()),
-    };
-    let (outcome, took) = deps.fetcher.fetch(&req).await;
-    let interval = deps.config.fetch.min_interval.as_chrono();
+    let bounds = bounds(cfg, fc);
+    let attempt: Attempt = deps.fetcher.fetch(&request(feed, fc, cfg, now)).await;
+    let jitter: f64 = rand::random_range(-1.0..=1.0);
     let mut update = FeedUpdate::from_row(feed, now);
     let mut log = FetchLogEntry {
         feed_id: feed.id,
         at: now,
         url: feed.url.clone(),
         outcome: String::new(),
-        status: None,
-        bytes: 0,
-        duration_ms: took.as_millis() as u64,
+        status: attempt.status,
+        bytes: attempt.bytes,
+        duration_ms: attempt.duration.as_millis() as u64,
         new_items: 0,
         error: None,
     };
-    let result = match outcome {
-        FetchOutcome::NotModified => {
-            update.next_fetch_at = now + interval;
+    let stored_interval = feed.interval_secs.map(Duration::seconds);
+    let result = match attempt.outcome {
+        FetchOutcome::HostPaused { until } => {
+            // Whole seconds: what the store keeps, so the report and the row agree.
+            let until = until + policy::jittered(Duration::minutes(1), jitter).abs();
+            let until = DateTime::from_timestamp(until.timestamp(), 0).unwrap_or(until);
+            lock(&deps.store).postpone(feed.id, until)?;
+            return Ok(RefreshResult::Deferred(until));
+        }
+        FetchOutcome::NotModified {
+            hints,
+            etag,
+            last_modified,
+        } => {
+            update.etag = etag.or(update.etag);
+            update.last_modified = last_modified.or(update.last_modified);
+            let interval = policy::poll_interval(None, stored_interval, &hints, bounds);
+            mark_healthy(
+                &mut update,
+                now,
+                interval,
+                policy::next_poll(now, interval, bounds, jitter),
+            );
             log.outcome = "not_modified".into();
-            log.status = Some(304);
             RefreshResult::NotModified
         }
-        FetchOutcome::Failed { status, error } => {
-            update.state = FeedState::Failing;
-            update.error_count += 1;
-            update.last_error = Some(error.clone());
-            update.failing_since = update.failing_since.or(Some(now));
-            update.next_fetch_at = now + interval;
-            log.outcome = "error".into();
-            log.status = status;
-            log.error = Some(error.clone());
-            RefreshResult::Failed(error)
-        }
-        FetchOutcome::Fetched(body) => {
-            log.status = Some(body.status);
-            log.bytes = body.body.len() as u64;
-            let base = url::Url::parse(&body.final_url).ok();
-            let ctx = ParseContext {
-                feed_url: base.as_ref(),
-                http_charset: body.charset.as_deref(),
-                fetched_at: now,
-            };
-            match parse_feed(&body.body, &ctx) {
-                Err(e) => {
-                    let error = format!("{} is not a readable feed: {e}", feed.url);
-                    update.state = FeedState::Failing;
-                    update.error_count += 1;
-                    update.last_error = Some(error.clone());
-                    update.failing_since = update.failing_since.or(Some(now));
-                    update.next_fetch_at = now + interval;
-                    log.outcome = "error".into();
-                    log.error = Some(error.clone());
+        FetchOutcome::Fetched(fetched) => {
+            let ai_only = fc.is_some_and(|f| f.ai_only);
+            let (etag, last_modified, hints) = (
+                fetched.etag.clone(),
+                fetched.last_modified.clone(),
+                fetched.hints,
+            );
+            match store_entries(deps, feed.id, ai_only, fetched, now).await? {
+                Err(error) => {
+                    record_failure(&mut update, &mut log, error.clone(), cfg, jitter);
                     RefreshResult::Failed(error)
                 }
-                Ok(parsed) => {
-                    let ai_only = fc.is_some_and(|f| f.ai_only);
-                    let entries: Vec<_> = parsed
-                        .entries
-                        .into_iter()
-                        .map(|e| {
-                            let tags = deps.tagger.tag(TagInput {
-                                title: &e.title,
-                                summary: &e.summary,
-                                language: e.language.as_deref(),
-                            });
-                            (e, tags)
-                        })
-                        .filter(|(_, tags)| !ai_only || tags.ai_topic)
-                        .collect();
-                    let new = lock(&deps.store).insert_items(feed.id, &entries, now)?;
-                    update.state = FeedState::Active;
-                    update.title = parsed.title.or(update.title);
-                    update.site_link = parsed.site_link.or(update.site_link);
-                    update.etag = body.etag;
-                    update.last_modified = body.last_modified;
-                    update.error_count = 0;
-                    update.last_error = None;
-                    update.failing_since = None;
-                    update.last_success_at = Some(now);
+                Ok(stored) => {
+                    let hints = CacheHints {
+                        ttl: stored.ttl,
+                        ..hints
+                    };
+                    let interval =
+                        policy::poll_interval(stored.gap, stored_interval, &hints, bounds);
+                    mark_healthy(
+                        &mut update,
+                        now,
+                        interval,
+                        policy::next_poll(now, interval, bounds, jitter),
+                    );
+                    update.title = stored.title.or(update.title);
+                    update.site_link = stored.site_link.or(update.site_link);
+                    update.etag = etag;
+                    update.last_modified = last_modified;
                     update.last_full_fetch_at = Some(now);
-                    update.next_fetch_at = now + interval;
                     log.outcome = "fetched".into();
-                    log.new_items = new.len() as u64;
-                    RefreshResult::New(new.len())
+                    log.new_items = stored.new_items as u64;
+                    RefreshResult::New(stored.new_items)
                 }
             }
         }
+        FetchOutcome::Gone => {
+            let wait = policy::jittered(cfg.gone_interval.as_chrono(), jitter);
+            let error = format!(
+                "410 Gone: the publisher removed this feed; still tried every {}",
+                cfg.gone_interval
+            );
+            record_failure(&mut update, &mut log, error, cfg, jitter);
+            update.state = FeedState::Gone;
+            update.next_fetch_at = now + wait;
+            log.outcome = "gone".into();
+            RefreshResult::Gone
+        }
+        FetchOutcome::RateLimited {
+            status,
+            retry_after,
+        } => {
+            let error = match retry_after {
+                Some(d) => format!("rate limited ({status}), Retry-After {}s", d.num_seconds()),
+                None => format!("rate limited ({status}) without Retry-After"),
+            };
+            record_failure(&mut update, &mut log, error, cfg, jitter);
+            if let Some(d) = retry_after {
+                update.next_fetch_at =
+                    now + policy::retry_after_delay(d, cfg.max_backoff.as_chrono());
+            }
+            log.outcome = "rate_limited".into();
+            RefreshResult::RateLimited(update.next_fetch_at)
+        }
+        FetchOutcome::Failed(error) => {
+            let error = error.to_string();
+            record_failure(&mut update, &mut log, error.clone(), cfg, jitter);
+            RefreshResult::Failed(error)
+        }
     };
-    lock(&deps.store).record_fetch(feed.id, &update, &log)?;
+    if matches!(result, RefreshResult::New(_) | RefreshResult::NotModified) {
+        follow_permanent_redirect(&mut update, feed, attempt.moved_to.as_deref(), cfg);
+    }
+    // On the blocking pool: the store's mutex may be held by another feed's insert, and an
+    // async worker waiting on it would stall every fetch in flight.
+    let store = deps.store.clone();
+    let id = feed.id;
+    tokio::task::spawn_blocking(move || lock(&store).record_fetch(id, &update, &log)).await??;
     Ok(result)
+}
+
+fn mark_healthy(
+    update: &mut FeedUpdate,
+    now: DateTime<Utc>,
+    interval: Duration,
+    next: DateTime<Utc>,
+) {
+    update.state = FeedState::Active;
+    update.error_count = 0;
+    update.last_error = None;
+    update.failing_since = None;
+    update.last_success_at = Some(now);
+    update.interval_secs = Some(interval.num_seconds());
+    update.next_fetch_at = next;
+}
+
+/// A failed attempt: counted, explained, retried after an exponential back-off.
+fn record_failure(
+    update: &mut FeedUpdate,
+    log: &mut FetchLogEntry,
+    error: String,
+    cfg: &FetchConfig,
+    jitter: f64,
+) {
+    let now = update.last_attempt_at;
+    update.state = FeedState::Failing;
+    update.error_count = update.error_count.saturating_add(1);
+    update.failing_since = update.failing_since.or(Some(now));
+    let delay = policy::backoff_delay(
+        update.error_count,
+        cfg.min_backoff.as_chrono(),
+        cfg.max_backoff.as_chrono(),
+        jitter,
+    );
+    update.next_fetch_at = now + delay;
+    update.last_error = Some(error.clone());
+    log.outcome = "error".into();
+    log.error = Some(error);
+}
+
+/// Applies [`policy::track_redirect`]: a permanent move that held long enough becomes the URL.
+fn follow_permanent_redirect(
+    update: &mut FeedUpdate,
+    feed: &FeedRow,
+    moved_to: Option<&str>,
+    cfg: &FetchConfig,
+) {
+    match policy::track_redirect(
+        moved_to,
+        feed.redirect_to.as_deref(),
+        feed.redirect_count,
+        cfg.permanent_redirect_after,
+    ) {
+        RedirectDecision::Stay => {
+            update.redirect_to = None;
+            update.redirect_count = 0;
+        }
+        RedirectDecision::Candidate { candidate, count } => {
+            update.redirect_to = Some(candidate);
+            update.redirect_count = count;
+        }
+        RedirectDecision::Move { new_url } => {
+            tracing::info!(
+                feed_id = feed.id,
+                old_url = %feed.url,
+                new_url = %new_url,
+                fetches = cfg.permanent_redirect_after,
+                "Feed moved permanently; fetching the new URL from now on."
+            );
+            update.url = new_url;
+            update.redirect_to = None;
+            update.redirect_count = 0;
+        }
+    }
+}
+
+/// What storing one fetched document produced.
+struct Stored {
+    new_items: usize,
+    title: Option<String>,
+    site_link: Option<String>,
+    gap: Option<Duration>,
+    ttl: Option<Duration>,
+}
+
+/// Parses, tags and inserts on the blocking pool, so CPU work and SQLite writes never stall
+/// the fetches in flight. `Ok(Err(message))` is a document that is not a feed.
+async fn store_entries(
+    deps: &Deps,
+    feed_id: i64,
+    ai_only: bool,
+    fetched: Fetched,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Result<Stored, String>> {
+    let store = deps.store.clone();
+    let tagger = deps.tagger.clone();
+    tokio::task::spawn_blocking(move || {
+        let base = url::Url::parse(&fetched.final_url).ok();
+        let ctx = ParseContext {
+            feed_url: base.as_ref(),
+            http_charset: fetched.charset.as_deref(),
+            fetched_at: now,
+        };
+        let parsed = match parse_feed(&fetched.body, &ctx) {
+            Ok(p) => p,
+            Err(e) if looks_like_html(&fetched.body) => {
+                return Ok(Err(format!(
+                    "{} is an HTML page, not a feed ({e}); point the config at the feed itself (often linked from that page)",
+                    fetched.final_url
+                )));
+            }
+            Err(e) => return Ok(Err(format!("{} is not a readable feed: {e}", fetched.final_url))),
+        };
+        let dates: Vec<DateTime<Utc>> = parsed
+            .entries
+            .iter()
+            .filter(|e| e.date_source == DateSource::Feed)
+            .map(|e| e.published)
+            .collect();
+        let entries: Vec<_> = parsed
+            .entries
+            .into_iter()
+            .map(|e| {
+                let tags = tagger.tag(TagInput {
+                    title: &e.title,
+                    summary: &e.summary,
+                    language: e.language.as_deref(),
+                });
+                (e, tags)
+            })
+            .filter(|(_, tags)| !ai_only || tags.ai_topic)
+            .collect();
+        let new = lock(&store).insert_items(feed_id, &entries, now)?;
+        Ok(Ok(Stored {
+            new_items: new.len(),
+            title: parsed.title,
+            site_link: parsed.site_link,
+            gap: policy::publishing_gap(&dates, now),
+            ttl: parsed.ttl_minutes.map(|m| Duration::minutes(i64::from(m))),
+        }))
+    })
+    .await?
 }

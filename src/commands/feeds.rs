@@ -1,4 +1,5 @@
-//! `aiwire feeds list | import OPML | export`.
+//! `aiwire feeds list | import OPML | export`. The list shows per feed: state, item count,
+//! last success, next fetch, how long and how often it has been failing, the last error.
 
 use std::path::Path;
 
@@ -40,22 +41,28 @@ pub fn list(config: &Config, json: bool) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string(&f)?);
             continue;
         }
-        let failing = match f.failing_since {
-            Some(t) => format!(", failing for {}", human(now - t)),
-            None => String::new(),
-        };
         println!(
-            "{:<8} {:<40} items {:>5}  last ok {:<10} next {:<10}{failing}\n         {}{}",
+            "{:<8} {:<40} items {:>5}  last ok {:<10} next {}\n         {}",
             f.state.as_str(),
             f.display_name(),
             f.item_count,
             ago(f.last_success_at, now),
             ago(Some(f.next_fetch_at), now),
             f.url,
-            f.last_error
-                .map(|e| format!("\n         last error: {e}"))
-                .unwrap_or_default()
         );
+        if let (Some(since), Some(error)) = (f.failing_since, &f.last_error) {
+            println!(
+                "         failing for {} ({} errors in a row); last error: {error}",
+                human(now - since),
+                f.error_count
+            );
+        }
+        if let Some(to) = &f.redirect_to {
+            println!(
+                "         moved permanently to {to} (seen {} times; the URL is updated once the move holds)",
+                f.redirect_count
+            );
+        }
     }
     Ok(())
 }

@@ -1,15 +1,18 @@
-//! `aiwire fetch [--feed URL_OR_NAME]`: one poll cycle now, a summary line per feed.
+//! `aiwire fetch [--feed URL_OR_NAME]`: one poll cycle now over every configured feed (due or
+//! not; the daemon polls only due feeds), a summary line per feed.
 
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use chrono::Utc;
 
 use crate::config::Config;
-use crate::refresh::{RefreshResult, refresh_feeds};
+use crate::refresh::refresh_feeds;
 use crate::tag::Tagger;
 
 /// Returns whether every feed was fetched without error.
 pub fn run(config: Arc<Config>, tagger: Arc<Tagger>, only: Option<&str>) -> anyhow::Result<bool> {
+    let started = Instant::now();
     let mut store = super::open_store(&config)?;
     let _lock = store.lock_for_daemon()?;
     let now = Utc::now();
@@ -28,14 +31,23 @@ pub fn run(config: Arc<Config>, tagger: Arc<Tagger>, only: Option<&str>) -> anyh
     }
     let store = Arc::new(Mutex::new(store));
     let deps = super::deps(config.clone(), store.clone(), tagger)?;
+    let synced = started.elapsed();
     let reports = super::runtime()?.block_on(refresh_feeds(&deps, chosen, now));
+    let fetched = started.elapsed();
     let mut ok = true;
     for r in &reports {
-        ok &= !matches!(r.result, RefreshResult::Failed(_));
+        ok &= !r.result.is_failure();
         println!("{r}");
     }
     let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
     let assigned = crate::assign::assign_pending(&mut store, &config.cluster, now)?;
     tracing::info!(items = assigned, "new items placed into stories");
+    tracing::info!(
+        feeds = reports.len(),
+        open_sync_ms = synced.as_millis() as u64,
+        refresh_ms = (fetched - synced).as_millis() as u64,
+        cluster_ms = (started.elapsed() - fetched).as_millis() as u64,
+        "fetch cycle timing"
+    );
     Ok(ok)
 }

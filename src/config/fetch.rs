@@ -1,4 +1,5 @@
-//! The `[fetch]` section and per-feed `[[feed]]` entries.
+//! The `[fetch]` section and per-feed `[[feed]]` entries. Key names are a contract: add keys,
+//! never rename them.
 
 use serde::{Deserialize, Serialize};
 
@@ -24,8 +25,14 @@ pub struct FetchConfig {
     /// Bounds of the adaptive poll interval.
     pub min_interval: HumanDuration,
     pub max_interval: HumanDuration,
-    /// Longest back-off after errors.
+    /// First back-off after an error (404, 5xx, network); doubles per further error.
+    pub min_backoff: HumanDuration,
+    /// Longest back-off after errors, and the cap on any Retry-After.
     pub max_backoff: HumanDuration,
+    /// How often a feed that answered 410 Gone is still tried.
+    pub gone_interval: HumanDuration,
+    /// A 301/308 updates the stored URL after the same target was seen this many fetches in a row.
+    pub permanent_redirect_after: u32,
     /// Send no validators at least this often, for servers that answer 304 wrongly.
     pub full_fetch_every: HumanDuration,
     /// How long fetch-log rows are kept.
@@ -45,7 +52,10 @@ impl Default for FetchConfig {
             per_host_concurrency: 2,
             min_interval: HumanDuration::minutes(15),
             max_interval: HumanDuration::hours(6),
+            min_backoff: HumanDuration::minutes(10),
             max_backoff: HumanDuration::hours(24),
+            gone_interval: HumanDuration::days(7),
+            permanent_redirect_after: 3,
             full_fetch_every: HumanDuration::hours(24),
             log_retention: HumanDuration::days(30),
         }

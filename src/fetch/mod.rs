@@ -1,10 +1,23 @@
-//! HTTP and file fetching of feed documents: the only reqwest user.
+//! Fetching feed documents over HTTP(S) and from local files: the only reqwest user.
 //!
-//! Returns raw bytes (the parser decides the encoding) or a classified failure; never parses.
+//! Returns raw bytes (the parser decides the encoding) or a classified outcome; never parses
+//! and never writes the store. Scheduling rules are pure functions in [`policy`], address
+//! filtering is [`safety`], per-host limits are [`hosts`], the HTTP exchange is `client`.
 
+mod client;
+mod file;
+pub mod hosts;
+pub mod policy;
+pub mod safety;
+
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
+
 use crate::config::FetchConfig;
+pub use policy::CacheHints;
+pub use safety::{HostOverrides, Refusal};
 
 /// The default User-Agent: names aiwire, its version and project URL.
 pub fn default_user_agent() -> String {
@@ -15,171 +28,199 @@ pub fn default_user_agent() -> String {
     )
 }
 
-/// What to fetch, with the validators from the last successful fetch.
-#[derive(Debug, Clone, Default)]
+/// What to fetch, with the validators to send (none for a forced full fetch).
+#[derive(Debug, Clone)]
 pub struct FetchRequest {
     pub url: String,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// Per-feed User-Agent override.
     pub user_agent: Option<String>,
+    /// The time of the attempt (for Retry-After dates and host pauses).
+    pub now: DateTime<Utc>,
 }
 
-/// A body that arrived.
+/// A body that arrived (2xx).
 #[derive(Debug, Clone)]
 pub struct Fetched {
+    /// Raw bytes after content decoding (gzip, br, deflate), never re-encoded.
     pub body: Vec<u8>,
     pub final_url: String,
     pub status: u16,
+    /// The charset parameter of `Content-Type`, a hint for the parser.
     pub charset: Option<String>,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    pub hints: CacheHints,
 }
 
-/// The result of one attempt.
-#[derive(Debug, Clone)]
+/// How one attempt ended.
+#[derive(Debug)]
 pub enum FetchOutcome {
     Fetched(Fetched),
-    NotModified,
-    Failed { status: Option<u16>, error: String },
+    /// 304: the stored copy is current. Validators are updated when the server sent new ones.
+    NotModified {
+        hints: CacheHints,
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+    /// 410: the publisher removed the feed.
+    Gone,
+    /// 429, or 503 with Retry-After.
+    RateLimited {
+        status: u16,
+        retry_after: Option<chrono::Duration>,
+    },
+    /// No request was made: the host is paused after repeated 429s.
+    HostPaused {
+        until: DateTime<Utc>,
+    },
+    Failed(FetchError),
 }
 
-/// A configured HTTP client.
+/// One attempt: the outcome plus what the fetch log records.
+#[derive(Debug)]
+pub struct Attempt {
+    pub outcome: FetchOutcome,
+    /// Status of the last response, if one arrived.
+    pub status: Option<u16>,
+    /// Body bytes received (after decoding).
+    pub bytes: u64,
+    pub duration: Duration,
+    /// Where a leading chain of permanent redirects (301/308) from the request URL led.
+    pub moved_to: Option<String>,
+}
+
+/// Why an attempt failed. Messages are written for the operator reading `aiwire feeds list`.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("bad URL {url:?}: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("{url}: {refusal}")]
+    Refused { url: String, refusal: Refusal },
+    #[error("{url} answered {status}")]
+    Status { url: String, status: u16 },
+    #[error("{url} timed out ({detail})")]
+    Timeout { url: String, detail: String },
+    #[error("cannot connect to {url}: {detail}")]
+    Connect { url: String, detail: String },
+    #[error("network error reading {url}: {detail}")]
+    Network { url: String, detail: String },
+    #[error("{url}: body exceeds the limit of {limit} bytes (counted after decompression)")]
+    TooLarge { url: String, limit: u64 },
+    #[error("{url}: more than {limit} redirects")]
+    TooManyRedirects { url: String, limit: usize },
+    #[error("{url}: redirect loop")]
+    RedirectLoop { url: String },
+    #[error("{url} answered {status} without a usable Location header")]
+    BadRedirect { url: String, status: u16 },
+    #[error("cannot read {path}: {detail}")]
+    File { path: String, detail: String },
+}
+
+impl FetchError {
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, FetchError::Timeout { .. })
+    }
+}
+
+/// The limits the client enforces, copied out of the config.
+#[derive(Debug, Clone)]
+struct Limits {
+    max_body: u64,
+    max_redirects: usize,
+    allow_private: bool,
+    timeout: Duration,
+}
+
+#[derive(Debug)]
+struct Inner {
+    client: reqwest::Client,
+    limits: Limits,
+    hosts: hosts::Hosts,
+}
+
+/// A configured fetcher; cheap to clone (clones share connections and per-host state).
 #[derive(Debug, Clone)]
 pub struct Fetcher {
-    client: reqwest::Client,
-    max_body: u64,
+    inner: Arc<Inner>,
 }
 
 impl Fetcher {
     pub fn new(cfg: &FetchConfig) -> anyhow::Result<Fetcher> {
+        Fetcher::with_overrides(cfg, HostOverrides::default())
+    }
+
+    /// A fetcher whose resolver answers some names itself (for tests: made-up names that
+    /// point at a 127.0.0.1 server; see [`HostOverrides`]).
+    pub fn with_overrides(cfg: &FetchConfig, overrides: HostOverrides) -> anyhow::Result<Fetcher> {
+        let resolver = safety::SafeResolver::new(cfg.allow_private_addresses, overrides);
         let client = reqwest::Client::builder()
             .user_agent(cfg.user_agent.clone().unwrap_or_else(default_user_agent))
             .connect_timeout(cfg.connect_timeout.as_std())
             .timeout(cfg.timeout.as_std())
-            .redirect(reqwest::redirect::Policy::limited(cfg.max_redirects))
+            // Redirects are followed by `client` itself, so every hop is checked and seen.
+            .redirect(reqwest::redirect::Policy::none())
+            // A proxy would resolve the feed's host itself, out of reach of the address check.
+            .no_proxy()
+            .dns_resolver(Arc::new(resolver))
+            .pool_max_idle_per_host(cfg.per_host_concurrency.max(1))
             .build()?;
         Ok(Fetcher {
-            client,
-            max_body: cfg.max_body_bytes,
-        })
-    }
-
-    /// Fetches one document; `duration` of the attempt is returned beside the outcome.
-    pub async fn fetch(&self, req: &FetchRequest) -> (FetchOutcome, Duration) {
-        let start = Instant::now();
-        let outcome = self.fetch_inner(req).await;
-        (outcome, start.elapsed())
-    }
-
-    async fn fetch_inner(&self, req: &FetchRequest) -> FetchOutcome {
-        let url = match url::Url::parse(&req.url) {
-            Ok(u) => u,
-            Err(e) => {
-                return FetchOutcome::Failed {
-                    status: None,
-                    error: format!("bad URL {}: {e}", req.url),
-                };
-            }
-        };
-        if url.scheme() == "file" {
-            let path = match url.to_file_path() {
-                Ok(p) => p,
-                Err(()) => {
-                    return FetchOutcome::Failed {
-                        status: None,
-                        error: format!("bad file URL {url}"),
-                    };
-                }
-            };
-            return match tokio::fs::read(&path).await {
-                Ok(body) => FetchOutcome::Fetched(Fetched {
-                    body,
-                    final_url: req.url.clone(),
-                    status: 200,
-                    charset: None,
-                    etag: None,
-                    last_modified: None,
-                }),
-                Err(e) => FetchOutcome::Failed {
-                    status: None,
-                    error: format!("cannot read {}: {e}", path.display()),
+            inner: Arc::new(Inner {
+                client,
+                limits: Limits {
+                    max_body: cfg.max_body_bytes,
+                    max_redirects: cfg.max_redirects,
+                    allow_private: cfg.allow_private_addresses,
+                    timeout: cfg.timeout.as_std(),
                 },
-            };
-        }
-        let mut rb = self.client.get(url);
-        if let Some(ua) = &req.user_agent {
-            rb = rb.header(reqwest::header::USER_AGENT, ua);
-        }
-        if let Some(e) = &req.etag {
-            rb = rb.header(reqwest::header::IF_NONE_MATCH, e);
-        }
-        if let Some(l) = &req.last_modified {
-            rb = rb.header(reqwest::header::IF_MODIFIED_SINCE, l);
-        }
-        let resp = match rb.send().await {
-            Ok(r) => r,
-            Err(e) => {
-                return FetchOutcome::Failed {
-                    status: None,
-                    error: format!("{e:#}"),
-                };
-            }
-        };
-        let status = resp.status();
-        if status == reqwest::StatusCode::NOT_MODIFIED {
-            return FetchOutcome::NotModified;
-        }
-        if !status.is_success() {
-            return FetchOutcome::Failed {
-                status: Some(status.as_u16()),
-                error: format!("server answered {status}"),
-            };
-        }
-        let header = |name: reqwest::header::HeaderName| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let etag = header(reqwest::header::ETAG);
-        let last_modified = header(reqwest::header::LAST_MODIFIED);
-        let charset = header(reqwest::header::CONTENT_TYPE).and_then(|ct| {
-            ct.split(';').find_map(|p| {
-                p.trim()
-                    .strip_prefix("charset=")
-                    .map(|c| c.trim_matches('"').to_string())
-            })
-        });
-        let final_url = resp.url().to_string();
-        let mut body = Vec::new();
-        let mut resp = resp;
-        loop {
-            match resp.chunk().await {
-                Ok(Some(chunk)) => {
-                    body.extend_from_slice(&chunk);
-                    if body.len() as u64 > self.max_body {
-                        return FetchOutcome::Failed {
-                            status: Some(status.as_u16()),
-                            error: format!("body exceeds {} bytes", self.max_body),
-                        };
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    return FetchOutcome::Failed {
-                        status: Some(status.as_u16()),
-                        error: format!("{e:#}"),
-                    };
-                }
-            }
-        }
-        FetchOutcome::Fetched(Fetched {
-            body,
-            final_url,
-            status: status.as_u16(),
-            charset,
-            etag,
-            last_modified,
+                hosts: hosts::Hosts::new(cfg.per_host_concurrency, cfg.max_backoff.as_chrono()),
+            }),
         })
     }
+
+    /// Fetches one document. Never panics and never returns early with `Err`: every failure
+    /// is an [`Attempt`] whose outcome says what happened.
+    pub async fn fetch(&self, req: &FetchRequest) -> Attempt {
+        let start = Instant::now();
+        let mut attempt = match url::Url::parse(&req.url) {
+            Err(e) => Attempt::failed(FetchError::BadUrl {
+                url: req.url.clone(),
+                reason: e.to_string(),
+            }),
+            Ok(url) if url.scheme() == "file" => {
+                file::fetch(&url, req, self.inner.limits.max_body).await
+            }
+            Ok(url) => client::fetch(&self.inner, url, req).await,
+        };
+        attempt.duration = start.elapsed();
+        attempt
+    }
+}
+
+impl Attempt {
+    fn failed(error: FetchError) -> Attempt {
+        Attempt {
+            outcome: FetchOutcome::Failed(error),
+            status: None,
+            bytes: 0,
+            duration: Duration::ZERO,
+            moved_to: None,
+        }
+    }
+}
+
+/// Whether a body looks like an HTML page (after a BOM, whitespace and comments), used to
+/// explain a parse failure: "this URL is a web page, not a feed".
+pub fn looks_like_html(body: &[u8]) -> bool {
+    let head = &body[..body.len().min(1024)];
+    let text = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    t.starts_with("<!doctype html")
+        || t.starts_with("<html")
+        || (t.contains("<html")
+            && !t.contains("<rss")
+            && !t.contains("<feed")
+            && !t.contains("<rdf"))
 }

@@ -141,6 +141,10 @@ pub struct FetchLogEntry {
     pub error: Option<String>,
 }
 
+/// At most this many fetch-log lines are kept per feed (older ones also expire after
+/// `[fetch] log_retention`).
+pub const FETCH_LOG_PER_FEED: usize = 500;
+
 const FEED_COLUMNS: &str = "f.id, f.config_url, f.url, f.name, f.title, f.site_link, f.state, f.etag, f.last_modified,
     f.last_full_fetch_at, f.next_fetch_at, f.interval_secs, f.error_count, f.last_error, f.failing_since,
     f.last_attempt_at, f.last_success_at, f.redirect_to, f.redirect_count,
@@ -246,6 +250,15 @@ impl Store {
         Ok(opt_ts(t))
     }
 
+    /// Moves a feed's next fetch time without an attempt (its host is paused).
+    pub fn postpone(&mut self, id: FeedId, until: DateTime<Utc>) -> anyhow::Result<()> {
+        self.conn().execute(
+            "UPDATE feeds SET next_fetch_at = ?2 WHERE id = ?1",
+            params![id, ts(until)],
+        )?;
+        Ok(())
+    }
+
     /// Writes the bookkeeping of one attempt and its fetch-log line, atomically.
     pub fn record_fetch(
         &mut self,
@@ -294,6 +307,13 @@ impl Store {
                 log.error
             ],
         )?;
+        // Retention by count on top of the daemon's retention by age, so a feed polled every
+        // few minutes (or a cron-driven `aiwire fetch` without the daemon) stays bounded.
+        tx.execute(
+            "DELETE FROM fetch_log WHERE feed_id = ?1 AND at < (
+                 SELECT at FROM fetch_log WHERE feed_id = ?1 ORDER BY at DESC LIMIT 1 OFFSET ?2)",
+            params![id, FETCH_LOG_PER_FEED as i64 - 1],
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -337,6 +357,35 @@ mod tests {
             ai_only: false,
             weight: 1.0,
         }
+    }
+
+    #[test]
+    fn fetch_log_is_bounded_per_feed() {
+        let mut s = Store::open_in_memory().unwrap();
+        let t0 = Utc::now();
+        let row = s.sync_feeds(&[feed("https://a.example/feed")], t0).unwrap()[0].clone();
+        for i in 0..(FETCH_LOG_PER_FEED as i64 + 20) {
+            let at = t0 + chrono::Duration::minutes(i);
+            let log = FetchLogEntry {
+                feed_id: row.id,
+                at,
+                url: row.url.clone(),
+                outcome: "not_modified".into(),
+                status: Some(304),
+                bytes: 0,
+                duration_ms: 1,
+                new_items: 0,
+                error: None,
+            };
+            s.record_fetch(row.id, &FeedUpdate::from_row(&row, at), &log)
+                .unwrap();
+        }
+        let lines = s.fetch_log(row.id, 10_000).unwrap();
+        assert_eq!(lines.len(), FETCH_LOG_PER_FEED);
+        assert_eq!(
+            lines[0].at.timestamp(),
+            (t0 + chrono::Duration::minutes(FETCH_LOG_PER_FEED as i64 + 19)).timestamp()
+        );
     }
 
     #[test]
