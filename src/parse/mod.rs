@@ -18,7 +18,7 @@ mod sniff;
 mod text;
 
 use chrono::{DateTime, Utc};
-use feed_rs::model::Feed;
+use feed_rs::model::{Entry, Feed};
 use url::Url;
 
 use crate::model::ParsedFeed;
@@ -72,7 +72,12 @@ pub fn parse_feed(bytes: &[u8], ctx: &ParseContext<'_>) -> Result<ParsedFeed, Pa
 
 fn read_xml(text: &str, ctx: &ParseContext<'_>) -> Result<Feed, ParseError> {
     let first = match run_feed_rs(text, ctx) {
-        Ok(feed) if !looks_incomplete(&feed, repair::count_entry_tags(text)) => return Ok(feed),
+        Ok(feed)
+            if !looks_incomplete(&feed, repair::count_entry_tags(text))
+                && !repair::has_namespace_variants(text) =>
+        {
+            return Ok(feed);
+        }
         other => other,
     };
     let Some(repaired) = repair::repair_xml(text) else {
@@ -80,7 +85,7 @@ fn read_xml(text: &str, ctx: &ParseContext<'_>) -> Result<Feed, ParseError> {
     };
     let second = run_feed_rs(&repaired.xml, ctx);
     match (first, second) {
-        (Ok(a), Ok(b)) => Ok(if score(&b) > score(&a) { b } else { a }),
+        (Ok(a), Ok(b)) => Ok(if score(&b) >= score(&a) { b } else { a }),
         (Ok(a), Err(_)) => Ok(a),
         (Err(_), Ok(b)) => match repaired.truncated_at {
             Some(at) if b.entries.is_empty() => Err(ParseError::Truncated { at }),
@@ -122,7 +127,12 @@ fn looks_incomplete(feed: &Feed, n_entry_tags: usize) -> bool {
         || feed
             .entries
             .iter()
-            .any(|e| e.links.is_empty() || e.published.or(e.updated).is_none() || e.title.is_none())
+            .any(|e| e.links.is_empty() || e.published.or(e.updated).is_none() || !has_title(e))
+}
+
+/// A title of its own or, as feedparser reads it, a MediaRSS title.
+fn has_title(entry: &Entry) -> bool {
+    entry.title.is_some() || entry.media.iter().any(|m| m.title.is_some())
 }
 
 /// How much a reading recovered: entries, then dated, linked and titled ones.
@@ -133,7 +143,7 @@ fn score(feed: &Feed) -> (usize, usize) {
         .map(|e| {
             usize::from(!e.links.is_empty())
                 + usize::from(e.published.or(e.updated).is_some())
-                + usize::from(e.title.is_some())
+                + usize::from(has_title(e))
         })
         .sum();
     (feed.entries.len(), complete)

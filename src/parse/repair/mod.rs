@@ -72,6 +72,26 @@ pub fn count_entry_tags(text: &str) -> usize {
         .sum()
 }
 
+/// True when the root element declares a known namespace under a variant spelling that
+/// feed-rs would not recognise (`https://search.yahoo.com/mrss`), so elements in it are lost.
+pub fn has_namespace_variants(text: &str) -> bool {
+    let Some((root_at, _)) = find_root(text) else {
+        return false;
+    };
+    let root_tag = &text[root_at..];
+    let root_tag = &root_tag[..root_tag.find('>').unwrap_or(root_tag.len())];
+    root_tag.match_indices("xmlns").any(|(at, _)| {
+        let rest = &root_tag[at..];
+        let Some(quote_at) = rest.find(['"', '\'']) else {
+            return false;
+        };
+        let quote = &rest[quote_at..quote_at + 1];
+        let value = &rest[quote_at + 1..];
+        let value = &value[..value.find(quote).unwrap_or(value.len())];
+        names::is_variant(value)
+    })
+}
+
 /// Position of the feed root element (`rss`, `feed`, `RDF`), or of a bare `<channel>` that
 /// needs an `<rss>` around it.
 fn find_root(text: &str) -> Option<(usize, bool)> {

@@ -73,6 +73,12 @@ pub fn canonical_namespace(uri: &str) -> String {
     }
 }
 
+/// True when `uri` is a known namespace spelled other than feed-rs expects.
+pub fn is_variant(uri: &str) -> bool {
+    let canonical = canonical_namespace(uri);
+    canonical != uri && NAMESPACES.iter().any(|(_, c)| *c == canonical)
+}
+
 /// True for an Atom 0.3 namespace URI.
 pub fn is_atom03(uri: &str) -> bool {
     uri.to_ascii_lowercase().contains("purl.org/atom/ns")
@@ -150,6 +156,9 @@ mod tests {
             "http://purl.org/rss/1.0/"
         );
         assert_eq!(canonical_namespace("urn:x&y"), "urn:x&amp;y");
+        assert!(is_variant("https://search.yahoo.com/mrss"));
+        assert!(!is_variant("http://search.yahoo.com/mrss/"));
+        assert!(!is_variant("urn:other"));
     }
 
     #[test]
