@@ -103,8 +103,12 @@ pub fn declare_utf8(text: &str) -> Cow<'_, str> {
         };
     }
     match trimmed.find("?>") {
-        Some(end) if !trimmed[..end].contains("encoding") && trimmed.len() == text.len() => {
-            Cow::Borrowed(text)
+        Some(end) if !declares_other_than_utf8(&trimmed[..end]) => {
+            if trimmed.len() == text.len() {
+                Cow::Borrowed(text)
+            } else {
+                Cow::Borrowed(trimmed)
+            }
         }
         Some(end) => {
             let mut out = String::with_capacity(trimmed.len() + 40);
@@ -113,6 +117,20 @@ pub fn declare_utf8(text: &str) -> Cow<'_, str> {
             Cow::Owned(out)
         }
         None => Cow::Borrowed(trimmed),
+    }
+}
+
+/// True when an XML declaration names an encoding other than UTF-8 (the common case needs
+/// no copy of the document).
+fn declares_other_than_utf8(declaration: &str) -> bool {
+    match declaration.find("encoding") {
+        None => false,
+        Some(at) => {
+            let value = declaration[at + "encoding".len()..]
+                .trim_start_matches([' ', '=', '"', '\''])
+                .get(..5);
+            !value.is_some_and(|v| v.eq_ignore_ascii_case("utf-8"))
+        }
     }
 }
 
@@ -176,6 +194,10 @@ mod tests {
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss/>"
         );
         assert_eq!(declare_utf8("<rss/>"), "<rss/>");
+        assert!(matches!(
+            declare_utf8("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss/>"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
