@@ -196,6 +196,17 @@ fn undeclared_windows1252() {
     );
 }
 
+// The Verge: UTF-8 that was decoded as Windows-1252 upstream sits in the source bytes.
+#[test]
+fn mojibake_in_source_bytes() {
+    let feed = parse("mojibake-in-source.xml").unwrap();
+    assert_eq!(feed.entries[0].title, "Why the queue isn’t getting shorter");
+    assert_eq!(
+        feed.entries[0].summary,
+        "The wait grew länger — says the operator."
+    );
+}
+
 #[test]
 fn real_date_formats_future_clamp_and_first_seen() {
     check(

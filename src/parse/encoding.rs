@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::io::Read;
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
-use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
 /// Largest document we inflate from gzip; protects the daemon from gzip bombs.
 const MAX_INFLATED_BYTES: u64 = 64 * 1024 * 1024;
@@ -134,6 +134,23 @@ fn declares_other_than_utf8(declaration: &str) -> bool {
     }
 }
 
+/// Undoes UTF-8 that was decoded as Windows-1252 before it reached the feed ("isnâ€™t",
+/// "lÃ¤nger" in the source bytes themselves): when the whole text re-encodes to
+/// Windows-1252 bytes that form valid, shorter UTF-8, that UTF-8 is the real text.
+pub fn fix_mojibake(text: &str) -> Cow<'_, str> {
+    if !text.contains(['Ã', 'Â', 'â', 'Å']) {
+        return Cow::Borrowed(text);
+    }
+    let (bytes, _, unmappable) = WINDOWS_1252.encode(text);
+    if unmappable {
+        return Cow::Borrowed(text);
+    }
+    match std::str::from_utf8(&bytes) {
+        Ok(fixed) if fixed.len() < text.len() => Cow::Owned(fixed.to_string()),
+        _ => Cow::Borrowed(text),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +215,14 @@ mod tests {
             declare_utf8("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss/>"),
             Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn mojibake_in_the_source_is_undone() {
+        assert_eq!(fix_mojibake("isnâ€™t lÃ¤nger"), "isn’t länger");
+        assert_eq!(fix_mojibake("SÃO PAULO"), "SÃO PAULO");
+        assert_eq!(fix_mojibake("café isnâ€™t"), "café isnâ€™t");
+        assert_eq!(fix_mojibake("plain"), "plain");
     }
 
     #[test]

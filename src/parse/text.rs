@@ -25,7 +25,7 @@ pub fn plain_text(text: &str, max_chars: usize) -> String {
     } else {
         stripped.into_owned()
     };
-    collapse_whitespace(&decoded, max_chars)
+    collapse_whitespace(&super::encoding::fix_mojibake(&decoded), max_chars)
 }
 
 /// Removes tags, comments and the content of script-like elements; block tags become spaces.
@@ -168,7 +168,8 @@ impl Sanitizer {
         if !html.contains('<') {
             return html_escape::encode_text(&html_escape::decode_html_entities(html)).into_owned();
         }
-        let html = remove_tracking_pixels(html);
+        let html = super::encoding::fix_mojibake(html);
+        let html = remove_tracking_pixels(&html);
         self.builder.clean(&html).to_string()
     }
 }
