@@ -40,6 +40,10 @@ pub fn clamp_future(date: DateTime<Utc>, fetched_at: DateTime<Utc>) -> DateTime<
 fn parse_epoch(digits: &str) -> Option<DateTime<Utc>> {
     let value: i64 = digits.parse().ok()?;
     match digits.len() {
+        // `20230103`: a compact calendar date, not seconds after 1970.
+        8 => NaiveDate::parse_from_str(digits, "%Y%m%d")
+            .ok()
+            .map(|d| d.and_time(NaiveTime::MIN).and_utc()),
         9 | 10 => Utc.timestamp_opt(value, 0).single(),
         12 | 13 => Utc.timestamp_millis_opt(value).single(),
         _ => None,
@@ -260,6 +264,18 @@ mod tests {
             Some("2022-09-03T06:37:11+00:00"),
         );
         check("2016-01-01", Some("2016-01-01T00:00:00+00:00"));
+        check(
+            "2023-01-03T10:00:00.000+0000",
+            Some("2023-01-03T10:00:00+00:00"),
+        );
+        check(
+            "Tue, 03 Jan 2023 10:00:00 +02:00",
+            Some("2023-01-03T08:00:00+00:00"),
+        );
+        check(
+            "Di, 03 Jan 2023 10:00:00 +0100",
+            Some("2023-01-03T09:00:00+00:00"),
+        );
     }
 
     #[test]
@@ -267,6 +283,7 @@ mod tests {
         check("1518478934", Some("2018-02-12T23:42:14+00:00"));
         check("1518478934000", Some("2018-02-12T23:42:14+00:00"));
         check("42", None);
+        check("20230103", Some("2023-01-03T00:00:00+00:00"));
     }
 
     #[test]
