@@ -428,3 +428,26 @@ fn html_page_is_named() {
 fn empty_body_is_named() {
     check_error("empty-body.xml", "empty document");
 }
+
+// Found by cargo-fuzz: quick-xml inside feed-rs panicked ("set_encoding() called after prefix
+// buffer was drained") on a second XML declaration in the document.
+#[test]
+fn second_xml_declaration_does_not_panic() {
+    check(
+        "second-xml-declaration.xml",
+        "
+rss2 | Second declaration | -
+https://decl.example.test/1 | Story after a second XML declaration | https://decl.example.test/1 | https://decl.example.test/1 | 2023-01-03T10:00:00+00:00",
+    );
+}
+
+// A PHP warning printed before the XML declaration.
+#[test]
+fn text_before_declaration() {
+    check(
+        "text-before-declaration.xml",
+        "
+rss2 | Junk first | -
+https://junk.example.test/1 | Story after a PHP warning | https://junk.example.test/1 | https://junk.example.test/1 | 2023-01-03T10:00:00+00:00",
+    );
+}

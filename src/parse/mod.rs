@@ -71,17 +71,23 @@ pub fn parse_feed(bytes: &[u8], ctx: &ParseContext<'_>) -> Result<ParsedFeed, Pa
 }
 
 fn read_xml(text: &str, ctx: &ParseContext<'_>) -> Result<Feed, ParseError> {
-    let first = match run_feed_rs(text, ctx) {
-        Ok(feed)
-            if !looks_incomplete(&feed, repair::count_entry_tags(text))
-                && !repair::has_namespace_variants(text) =>
-        {
-            return Ok(feed);
+    // quick-xml (inside feed-rs) panics on an XML declaration after the start of the
+    // document; the repair pass drops such declarations. Found by fuzzing.
+    let first = if repair::has_misplaced_declaration(text) {
+        Err("XML declaration inside the document".to_string())
+    } else {
+        match run_feed_rs(text, ctx) {
+            Ok(feed)
+                if !looks_incomplete(&feed, repair::count_entry_tags(text))
+                    && !repair::has_namespace_variants(text) =>
+            {
+                return Ok(feed);
+            }
+            other => other,
         }
-        other => other,
     };
     let Some(repaired) = repair::repair_xml(text) else {
-        return first.map_err(|e| sniff::explain(text, &e.to_string()));
+        return first.map_err(|e| sniff::explain(text, &e));
     };
     let second = run_feed_rs(&repaired.xml, ctx);
     match (first, second) {
@@ -93,7 +99,7 @@ fn read_xml(text: &str, ctx: &ParseContext<'_>) -> Result<Feed, ParseError> {
         },
         (Err(e), Err(_)) => Err(match repaired.truncated_at {
             Some(at) => ParseError::Truncated { at },
-            None => sniff::explain(text, &e.to_string()),
+            None => sniff::explain(text, &e),
         }),
     }
 }
@@ -106,18 +112,22 @@ fn read_json(text: &str, ctx: &ParseContext<'_>) -> Result<Feed, ParseError> {
     run_feed_rs(&repaired, ctx).map_err(|e| ParseError::NotAFeed(format!("JSON Feed: {e}")))
 }
 
-fn run_feed_rs(
-    text: &str,
-    ctx: &ParseContext<'_>,
-) -> Result<Feed, feed_rs::parser::ParseFeedError> {
-    feed_rs::parser::Builder::new()
-        .base_uri(ctx.feed_url.map(Url::as_str))
-        .timestamp_parser(dates::parse_date)
-        // Never a random id: entries without one stay empty and get a key from their content.
-        .id_generator(|_, _, _| String::new())
-        .sanitize_content(false)
-        .build()
-        .parse(text.as_bytes())
+/// Runs feed-rs with our date reader and no random ids. A panic inside feed-rs or its XML
+/// reader becomes an error, so that one hostile document cannot stop a refresh loop.
+fn run_feed_rs(text: &str, ctx: &ParseContext<'_>) -> Result<Feed, String> {
+    let parse = || {
+        feed_rs::parser::Builder::new()
+            .base_uri(ctx.feed_url.map(Url::as_str))
+            .timestamp_parser(dates::parse_date)
+            // Never a random id: entries without one stay empty and get a key from content.
+            .id_generator(|_, _, _| String::new())
+            .sanitize_content(false)
+            .build()
+            .parse(text.as_bytes())
+            .map_err(|e| e.to_string())
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse))
+        .unwrap_or_else(|_| Err("the feed reader panicked".to_string()))
 }
 
 /// True when feed-rs read fewer entries than the document has entry tags, or entries without

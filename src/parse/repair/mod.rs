@@ -74,6 +74,14 @@ pub fn count_entry_tags(text: &str) -> usize {
         .sum()
 }
 
+/// True when an XML declaration (`<?xml ` but not `<?xml-stylesheet`) appears anywhere but
+/// at the very start.
+pub fn has_misplaced_declaration(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memmem::find_iter(bytes, b"<?xml")
+        .any(|at| at > 0 && matches!(bytes.get(at + 5), Some(b' ' | b'\t' | b'\r' | b'\n' | b'?')))
+}
+
 /// True when the root element declares a known namespace under a variant spelling that
 /// feed-rs would not recognise (`https://search.yahoo.com/mrss`), so elements in it are lost.
 pub fn has_namespace_variants(text: &str) -> bool {
@@ -472,6 +480,17 @@ mod tests {
             repaired.xml
         );
         assert!(!repaired.xml.contains("body"));
+    }
+
+    #[test]
+    fn misplaced_declarations() {
+        assert!(!has_misplaced_declaration("<?xml version=\"1.0\"?><rss/>"));
+        assert!(!has_misplaced_declaration(
+            "<?xml version=\"1.0\"?><?xml-stylesheet x?><rss/>"
+        ));
+        assert!(has_misplaced_declaration(
+            "<rss><?xml version=\"1.0\"?></rss>"
+        ));
     }
 
     #[test]
