@@ -1,14 +1,30 @@
 //! Turns raw feed bytes into normalized [`ParsedFeed`]s: the only feed-rs user.
 //!
-//! Pure: never performs IO, never reads the clock. The caller passes the feed URL,
-//! the HTTP charset (if any) and the fetch time.
+//! Pure: never performs IO, never reads the clock. The caller passes the feed URL, the HTTP
+//! charset (if any) and the fetch time. Well-formed feeds go straight to feed-rs; only a
+//! document feed-rs rejects, or reads with fewer entries than it has `<item>`/`<entry>` tags
+//! or with entries missing links or dates, pays for the repair pass ([`repair`]), and the
+//! better of the two readings wins.
 
 pub mod command;
+mod dates;
+mod encoding;
+mod key;
+mod lang;
+mod links;
+mod normalize;
+mod repair;
+mod sniff;
+mod text;
 
 use chrono::{DateTime, Utc};
+use feed_rs::model::{Entry, Feed};
 use url::Url;
 
-use crate::model::{DateSource, ParsedEntry, ParsedFeed};
+use crate::model::ParsedFeed;
+
+pub use dates::parse_date;
+pub use links::canonicalize as canonical_link;
 
 /// What the parser knows about where the bytes came from.
 #[derive(Debug, Clone, Copy)]
@@ -23,75 +39,122 @@ pub struct ParseContext<'a> {
 
 /// Why a document could not be read as a feed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ParseError {
     #[error("empty document")]
     Empty,
+    #[error("not a feed: an HTML page{}", title.as_deref().map(|t| format!(" ({t})")).unwrap_or_default())]
+    HtmlPage { title: Option<String> },
+    #[error("not a feed: XML truncated at byte {at} before any entry")]
+    Truncated { at: usize },
     #[error("not a feed: {0}")]
     NotAFeed(String),
 }
 
 /// Parses one feed document.
 pub fn parse_feed(bytes: &[u8], ctx: &ParseContext<'_>) -> Result<ParsedFeed, ParseError> {
+    let bytes = encoding::gunzip(bytes);
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ParseError::Empty);
     }
-    let base = ctx.feed_url.map(|u| u.as_str());
-    let feed = feed_rs::parser::Builder::new()
-        .base_uri(base)
-        .build()
-        .parse(bytes)
-        .map_err(|e| ParseError::NotAFeed(e.to_string()))?;
-    let format = match feed.feed_type {
-        feed_rs::model::FeedType::Atom => "atom",
-        feed_rs::model::FeedType::JSON => "json",
-        feed_rs::model::FeedType::RSS0 => "rss0",
-        feed_rs::model::FeedType::RSS1 => "rss1",
-        feed_rs::model::FeedType::RSS2 => "rss2",
+    let decoded = encoding::decode(&bytes, ctx.http_charset);
+    let text = encoding::declare_utf8(&decoded);
+    if text.trim().is_empty() {
+        return Err(ParseError::Empty);
+    }
+    let feed = if text.starts_with(['{', '[']) {
+        read_json(&text, ctx)?
+    } else {
+        read_xml(&text, ctx)?
     };
-    let entries = feed
+    Ok(normalize::normalize(feed, ctx))
+}
+
+fn read_xml(text: &str, ctx: &ParseContext<'_>) -> Result<Feed, ParseError> {
+    // quick-xml (inside feed-rs) panics on an XML declaration after the start of the
+    // document; the repair pass drops such declarations. Found by fuzzing.
+    let first = if repair::has_misplaced_declaration(text) {
+        Err("XML declaration inside the document".to_string())
+    } else {
+        match run_feed_rs(text, ctx) {
+            Ok(feed)
+                if !looks_incomplete(&feed, repair::count_entry_tags(text))
+                    && !repair::has_namespace_variants(text) =>
+            {
+                return Ok(feed);
+            }
+            other => other,
+        }
+    };
+    let Some(repaired) = repair::repair_xml(text) else {
+        return first.map_err(|e| sniff::explain(text, &e));
+    };
+    let second = run_feed_rs(&repaired.xml, ctx);
+    match (first, second) {
+        (Ok(a), Ok(b)) => Ok(if score(&b) >= score(&a) { b } else { a }),
+        (Ok(a), Err(_)) => Ok(a),
+        (Err(_), Ok(b)) => match repaired.truncated_at {
+            Some(at) if b.entries.is_empty() => Err(ParseError::Truncated { at }),
+            _ => Ok(b),
+        },
+        (Err(e), Err(_)) => Err(match repaired.truncated_at {
+            Some(at) => ParseError::Truncated { at },
+            None => sniff::explain(text, &e),
+        }),
+    }
+}
+
+fn read_json(text: &str, ctx: &ParseContext<'_>) -> Result<Feed, ParseError> {
+    if let Ok(feed) = run_feed_rs(text, ctx) {
+        return Ok(feed);
+    }
+    let repaired = repair::json::repair_json(text).ok_or_else(|| sniff::explain_json(text))?;
+    run_feed_rs(&repaired, ctx).map_err(|e| ParseError::NotAFeed(format!("JSON Feed: {e}")))
+}
+
+/// Runs feed-rs with our date reader and no random ids. A panic inside feed-rs or its XML
+/// reader becomes an error, so that one hostile document cannot stop a refresh loop.
+fn run_feed_rs(text: &str, ctx: &ParseContext<'_>) -> Result<Feed, String> {
+    let parse = || {
+        feed_rs::parser::Builder::new()
+            .base_uri(ctx.feed_url.map(Url::as_str))
+            .timestamp_parser(dates::parse_date)
+            // Never a random id: entries without one stay empty and get a key from content.
+            .id_generator(|_, _, _| String::new())
+            .sanitize_content(false)
+            .build()
+            .parse(text.as_bytes())
+            .map_err(|e| e.to_string())
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse))
+        .unwrap_or_else(|_| Err("the feed reader panicked".to_string()))
+}
+
+/// True when feed-rs read fewer entries than the document has entry tags, or entries without
+/// a link, date or title, so that the repair pass may do better.
+fn looks_incomplete(feed: &Feed, n_entry_tags: usize) -> bool {
+    feed.entries.len() < n_entry_tags
+        || feed
+            .entries
+            .iter()
+            .any(|e| e.links.is_empty() || e.published.or(e.updated).is_none() || !has_title(e))
+}
+
+/// A title of its own or, as feedparser reads it, a MediaRSS title.
+fn has_title(entry: &Entry) -> bool {
+    entry.title.is_some() || entry.media.iter().any(|m| m.title.is_some())
+}
+
+/// How much a reading recovered: entries, then dated, linked and titled ones.
+fn score(feed: &Feed) -> (usize, usize) {
+    let complete = feed
         .entries
         .iter()
         .map(|e| {
-            let title = e
-                .title
-                .as_ref()
-                .map(|t| t.content.trim().to_string())
-                .unwrap_or_default();
-            let link = e.links.first().map(|l| l.href.clone());
-            let (published, date_source) = match e.published.or(e.updated) {
-                Some(d) => (d, DateSource::Feed),
-                None => (ctx.fetched_at, DateSource::FirstSeen),
-            };
-            let summary = e
-                .summary
-                .as_ref()
-                .map(|s| s.content.clone())
-                .unwrap_or_default();
-            ParsedEntry {
-                key: if e.id.is_empty() {
-                    link.clone().unwrap_or_else(|| title.clone())
-                } else {
-                    e.id.clone()
-                },
-                title,
-                canonical_link: link.clone(),
-                link,
-                published,
-                date_source,
-                summary,
-                language: feed.language.clone(),
-                authors: e.authors.iter().filter_map(|a| a.name.clone()).collect(),
-                content_html: e.content.as_ref().and_then(|c| c.body.clone()),
-                guid: Some(e.id.clone()),
-            }
+            usize::from(!e.links.is_empty())
+                + usize::from(e.published.or(e.updated).is_some())
+                + usize::from(has_title(e))
         })
-        .collect();
-    Ok(ParsedFeed {
-        format: format.to_string(),
-        title: feed.title.map(|t| t.content),
-        language: feed.language,
-        site_link: feed.links.first().map(|l| l.href.clone()),
-        ttl_minutes: feed.ttl,
-        entries,
-    })
+        .sum();
+    (feed.entries.len(), complete)
 }

@@ -1,0 +1,245 @@
+//! Entry text: plain text for matching (entities decoded, tags stripped, whitespace collapsed)
+//! and sanitized HTML for display (ammonia, plus removal of tracking pixels).
+//!
+//! Pure. The sanitizer is built once per feed because relative URLs are rewritten against
+//! the feed's base.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use regex::Regex;
+use url::Url;
+
+/// Longest plain-text summary kept, in characters; the clusterer and the digest need no more.
+pub const MAX_SUMMARY_CHARS: usize = 1500;
+
+/// Plain text of a title or summary that may hold HTML or entities.
+pub fn plain_text(text: &str, max_chars: usize) -> String {
+    let stripped: Cow<'_, str> = if text.contains('<') {
+        Cow::Owned(strip_tags(text))
+    } else {
+        Cow::Borrowed(text)
+    };
+    let decoded = if stripped.contains('&') {
+        html_escape::decode_html_entities(&stripped).into_owned()
+    } else {
+        stripped.into_owned()
+    };
+    collapse_whitespace(&super::encoding::fix_mojibake(&decoded), max_chars)
+}
+
+/// Removes tags, comments and the content of script-like elements; block tags become spaces.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let after = &rest[lt + 1..];
+        let starts_tag = after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!' || c == '?');
+        if !starts_tag {
+            out.push('<');
+            rest = after;
+            continue;
+        }
+        if let Some(comment) = after.strip_prefix("!--") {
+            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
+            continue;
+        }
+        let Some(gt) = after.find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = &after[..gt];
+        rest = &after[gt + 1..];
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if !tag.starts_with('/')
+            && matches!(name.as_str(), "script" | "style" | "noscript" | "template")
+        {
+            let close = format!("</{name}");
+            rest = find_ascii_case_insensitive(rest, &close).map_or("", |end| {
+                let tail = &rest[end..];
+                tail.find('>').map_or("", |gt| &tail[gt + 1..])
+            });
+            continue;
+        }
+        if is_block(&name) {
+            out.push(' ');
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn find_ascii_case_insensitive(haystack: &str, needle: &str) -> Option<usize> {
+    let hay = haystack.as_bytes();
+    let needle = needle.as_bytes();
+    hay.windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+}
+
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "br"
+            | "div"
+            | "li"
+            | "ul"
+            | "ol"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "tr"
+            | "td"
+            | "th"
+            | "table"
+            | "blockquote"
+            | "hr"
+            | "img"
+            | "figure"
+            | "figcaption"
+            | "section"
+            | "article"
+            | "pre"
+            | "dd"
+            | "dt"
+    )
+}
+
+/// Collapses runs of whitespace (including no-break spaces) and cuts at `max_chars`.
+fn collapse_whitespace(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars * 2));
+    let mut n_chars = 0;
+    for word in text.split(|c: char| c.is_whitespace() || c == '\u{a0}') {
+        if word.is_empty() {
+            continue;
+        }
+        if n_chars > 0 {
+            out.push(' ');
+            n_chars += 1;
+        }
+        for c in word.chars() {
+            if n_chars >= max_chars {
+                out.push('…');
+                return out;
+            }
+            if !c.is_control() {
+                out.push(c);
+                n_chars += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Cleans entry HTML for display, rewriting relative URLs against the feed's base.
+pub struct Sanitizer {
+    builder: ammonia::Builder<'static>,
+}
+
+impl Sanitizer {
+    pub fn new(base: Option<&Url>) -> Sanitizer {
+        let mut builder = ammonia::Builder::default();
+        builder.link_rel(Some("noopener noreferrer nofollow"));
+        match base {
+            Some(base) if !base.cannot_be_a_base() => {
+                builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
+            }
+            _ => {
+                builder.url_relative(ammonia::UrlRelative::PassThrough);
+            }
+        }
+        Sanitizer { builder }
+    }
+
+    /// Sanitized HTML: no scripts, event handlers, `javascript:` URLs, inline styles (which
+    /// can hide text) or tracking pixels.
+    pub fn clean(&self, html: &str) -> String {
+        if !html.contains('<') {
+            return html_escape::encode_text(&html_escape::decode_html_entities(html)).into_owned();
+        }
+        let html = super::encoding::fix_mojibake(html);
+        let html = remove_tracking_pixels(&html);
+        self.builder.clean(&html).to_string()
+    }
+}
+
+/// Drops `<img>` tags that are 0/1-pixel beacons or point at known feed trackers.
+fn remove_tracking_pixels(html: &str) -> Cow<'_, str> {
+    if !html.contains("<img") && !html.contains("<IMG") {
+        return Cow::Borrowed(html);
+    }
+    static IMG: OnceLock<Regex> = OnceLock::new();
+    static PIXEL: OnceLock<Regex> = OnceLock::new();
+    let img = IMG.get_or_init(|| Regex::new(r"(?is)<img\b[^>]*>").unwrap());
+    let pixel = PIXEL.get_or_init(|| {
+        Regex::new(
+            r#"(?is)\b(?:width|height)\s*=\s*["']?\s*[01](?:px)?\s*["'\s/>]|feeds\.feedburner\.com/~r/|pixel\.wp\.com|/~ff/|doubleclick\.net|/tracking?/|[?&/]pixel\b|stats\.[a-z0-9.-]+/.*\.gif"#,
+        )
+        .unwrap()
+    });
+    img.replace_all(html, |caps: &regex::Captures<'_>| {
+        let tag = &caps[0];
+        if pixel.is_match(tag) {
+            String::new()
+        } else {
+            tag.to_string()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check(input: &str, expected: &str) {
+        assert_eq!(plain_text(input, MAX_SUMMARY_CHARS), expected);
+    }
+
+    #[test]
+    fn plain_text_from_html() {
+        check("  Hello&nbsp;<b>world</b>  ", "Hello world");
+        check("AT&amp;T &amp;amp; more", "AT&T &amp; more");
+        check("<p>One</p><p>Two</p><script>alert(1)</script>", "One Two");
+        check("a < b and c > d", "a < b and c > d");
+        check("<!-- hidden -->Shown<style>p{}</style>", "Shown");
+        check("Caf&eacute; &#8220;quoted&#8221;", "Café “quoted”");
+    }
+
+    #[test]
+    fn summaries_are_cut() {
+        assert_eq!(plain_text("abc def", 5), "abc d…");
+    }
+
+    #[test]
+    fn sanitized_html() {
+        let base = Url::parse("https://example.test/blog/").unwrap();
+        let sanitizer = Sanitizer::new(Some(&base));
+        let html = r#"<p onclick="x()" style="display:none">Hi <a href="javascript:alert(1)">x</a> <a href="/p">y</a></p><script>bad()</script><img src="https://feeds.feedburner.com/~r/x/~4/abc" width="1" height="1"><img src="pic.png">"#;
+        let clean = sanitizer.clean(html);
+        assert!(!clean.contains("onclick"), "{clean}");
+        assert!(!clean.contains("display:none"), "{clean}");
+        assert!(!clean.contains("javascript:"), "{clean}");
+        assert!(!clean.contains("bad()"), "{clean}");
+        assert!(!clean.contains("feedburner"), "{clean}");
+        assert!(
+            clean.contains(r#"href="https://example.test/p""#),
+            "{clean}"
+        );
+        assert!(
+            clean.contains(r#"src="https://example.test/blog/pic.png""#),
+            "{clean}"
+        );
+    }
+}
