@@ -3,23 +3,27 @@
 //! accepted it; a restart resumes pending deliveries instead of building a second run.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest as _, Sha256};
 
 use crate::config::{CatchUp, Config, DigestConfig};
-use crate::digest::render::{Rendered, render};
-use crate::digest::{Digest, Period, build};
+use crate::digest::render::{Rendered, Templates, render};
+use crate::digest::{Digest, DigestInput, FeedHealth, Period, build};
 use crate::mail::{Mailer, Outgoing, SendError};
 use crate::schedule::Schedule;
-use crate::store::{NewDigestRun, Store};
+use crate::store::{FeedState, NewDigestRun, Store};
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Builds the digest as it would be sent now, without changing any state.
+/// Builds the digest as it would be sent now, without changing any state. With `since`, the
+/// digest covers that span before `now` and includes stories sent before (a preview of the
+/// span); without it, the period starts where this digest's last run ended, and stories it
+/// already carried return only as updates.
 pub fn preview(
     store: &Store,
     config: &Config,
@@ -27,11 +31,14 @@ pub fn preview(
     since: Option<Duration>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<(Digest, Rendered)> {
-    let from = match since {
-        Some(d) => now - d,
-        None => store
-            .last_digest_period_end(&def.name)?
-            .unwrap_or(now - def.max_age.as_chrono()),
+    let (from, already_sent) = match since {
+        Some(d) => (now - d, HashMap::new()),
+        None => (
+            store
+                .last_digest_period_end(&def.name)?
+                .unwrap_or(now - def.max_age.as_chrono()),
+            store.sent_story_sources(&def.name)?,
+        ),
     };
     let period = Period { from, to: now };
     let fresh = store.items_first_seen_between(period.from, period.to)?;
@@ -39,10 +46,44 @@ pub fn preview(
     stories.sort_unstable();
     stories.dedup();
     let items = store.items_of_stories(&stories)?;
-    let digest = build(def, &items, &config.feeds, period, now);
+    let failing_feeds = failing_feeds(store, now - def.feed_health_after.as_chrono())?;
+    let input = DigestInput {
+        items: &items,
+        feeds: &config.feeds,
+        already_sent: &already_sent,
+        failing_feeds: &failing_feeds,
+    };
+    let digest = build(def, input, period, now);
     let tz = Schedule::parse(&def.schedule, &def.timezone)?.timezone();
-    let rendered = render(&digest, &def.subject, tz)?;
+    let folder = def.templates.as_ref().map(|t| {
+        if t.is_relative() {
+            config.source.parent().unwrap_or(Path::new(".")).join(t)
+        } else {
+            t.clone()
+        }
+    });
+    let templates = folder
+        .as_deref()
+        .map_or(Templates::Builtin, Templates::Folder);
+    let rendered = render(&digest, &def.subject, tz, templates)?;
     Ok((digest, rendered))
+}
+
+/// Feeds failing since before `cutoff` (or gone), for the digest's health footer.
+fn failing_feeds(store: &Store, cutoff: DateTime<Utc>) -> anyhow::Result<Vec<FeedHealth>> {
+    Ok(store
+        .feeds()?
+        .into_iter()
+        .filter(|f| matches!(f.state, FeedState::Failing | FeedState::Gone))
+        .filter_map(|f| {
+            let since = f.failing_since?;
+            (since <= cutoff).then(|| FeedHealth {
+                name: f.display_name(),
+                failing_since: since,
+                last_error: f.last_error.clone(),
+            })
+        })
+        .collect())
 }
 
 /// Records a run for `scheduled_for` when the digest has content. Returns the run id, or
