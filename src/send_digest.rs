@@ -169,7 +169,7 @@ pub async fn deliver_pending(
         match mailer.send(&config.mail.from, &msg).await {
             Ok(file) => {
                 report.files.extend(file);
-                lock(store).mark_delivery_sent(d.run_id, &d.recipient, Utc::now())?;
+                lock(store).mark_delivery_sent(d.run_id, &d.recipient, now)?;
                 tracing::info!(digest = %d.digest, to = %d.recipient, "digest delivered");
                 report.sent += 1;
             }
