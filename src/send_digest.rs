@@ -189,7 +189,32 @@ pub async fn deliver_pending(
     Ok(report)
 }
 
-/// Next fire time of every digest, computed from the last recorded run (catch-up) or now.
+/// When a digest fires next, given the scheduled time of its last recorded run. Pure.
+///
+/// Runs missed while aiwire was down (a fire time after `last_scheduled` and not after `now`)
+/// collapse into one catch-up run at the latest missed time when the policy is
+/// [`CatchUp::One`], sent at once; with [`CatchUp::Skip`] (or on the very first start, with no
+/// run recorded) the next fire time after `now` is used.
+pub fn next_fire(
+    schedule: &Schedule,
+    last_scheduled: Option<DateTime<Utc>>,
+    catch_up: CatchUp,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let missed = last_scheduled
+        .and_then(|l| schedule.next_after(l).map(|next| (l, next)))
+        .filter(|(_, next)| *next <= now);
+    match (missed, catch_up) {
+        (Some((last, _)), CatchUp::One) => {
+            schedule.last_at_or_before(now, now - last).unwrap_or(now)
+        }
+        _ => schedule
+            .next_after(now)
+            .unwrap_or(now + Duration::days(3650)),
+    }
+}
+
+/// Next fire time of every digest, from the last recorded run (see [`next_fire`]).
 pub fn plan(
     store: &Store,
     config: &Config,
@@ -199,19 +224,10 @@ pub fn plan(
     for def in &config.digests {
         let schedule = Schedule::parse(&def.schedule, &def.timezone)?;
         let last = store.last_scheduled_run(&def.name)?;
-        let missed = last
-            .and_then(|l| schedule.next_after(l))
-            .filter(|t| *t <= now);
-        let at = match (missed, def.catch_up) {
-            // One catch-up run for everything missed, scheduled at the latest missed time.
-            (Some(_), CatchUp::One) => schedule
-                .last_at_or_before(now, now - last.unwrap_or(now))
-                .unwrap_or(now),
-            _ => schedule
-                .next_after(now)
-                .unwrap_or(now + Duration::days(3650)),
-        };
-        next.insert(def.name.clone(), at);
+        next.insert(
+            def.name.clone(),
+            next_fire(&schedule, last, def.catch_up, now),
+        );
     }
     Ok(next)
 }
