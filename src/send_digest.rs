@@ -189,12 +189,17 @@ pub async fn deliver_pending(
     Ok(report)
 }
 
+/// A fire time missed by at most this much (a restart around the scheduled time) is sent
+/// whatever the catch-up policy says: it is late, not missed.
+pub const ON_TIME_GRACE: Duration = Duration::minutes(15);
+
 /// When a digest fires next, given the scheduled time of its last recorded run. Pure.
 ///
 /// Runs missed while aiwire was down (a fire time after `last_scheduled` and not after `now`)
 /// collapse into one catch-up run at the latest missed time when the policy is
 /// [`CatchUp::One`], sent at once; with [`CatchUp::Skip`] (or on the very first start, with no
-/// run recorded) the next fire time after `now` is used.
+/// run recorded) the next fire time after `now` is used, unless the latest missed time is
+/// within [`ON_TIME_GRACE`].
 pub fn next_fire(
     schedule: &Schedule,
     last_scheduled: Option<DateTime<Utc>>,
@@ -204,10 +209,10 @@ pub fn next_fire(
     let missed = last_scheduled
         .and_then(|l| schedule.next_after(l).map(|next| (l, next)))
         .filter(|(_, next)| *next <= now);
-    match (missed, catch_up) {
-        (Some((last, _)), CatchUp::One) => {
-            schedule.last_at_or_before(now, now - last).unwrap_or(now)
-        }
+    let latest_missed = missed.and_then(|(last, _)| schedule.last_at_or_before(now, now - last));
+    match (latest_missed, catch_up) {
+        (Some(at), CatchUp::One) => at,
+        (Some(at), CatchUp::Skip) if now - at <= ON_TIME_GRACE => at,
         _ => schedule
             .next_after(now)
             .unwrap_or(now + Duration::days(3650)),
@@ -255,5 +260,69 @@ pub fn record_due_runs(
             .and_then(|s| s.next_after(now.max(at)))
             .unwrap_or(at + Duration::days(3650));
         next.insert(def.name.clone(), following);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn utc(d: u32, h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 5, d, h, m, 0).unwrap()
+    }
+
+    #[track_caller]
+    fn check(
+        last: Option<DateTime<Utc>>,
+        policy: CatchUp,
+        now: DateTime<Utc>,
+        want: DateTime<Utc>,
+    ) {
+        let s = Schedule::parse("0 7 * * *", "UTC").unwrap();
+        assert_eq!(
+            next_fire(&s, last, policy, now),
+            want,
+            "{last:?} {policy:?} {now}"
+        );
+    }
+
+    #[test]
+    fn next_fire_cases() {
+        // First start: no catch-up, the next fire time.
+        check(None, CatchUp::One, utc(2, 12, 0), utc(3, 7, 0));
+        // Nothing missed.
+        check(
+            Some(utc(2, 7, 0)),
+            CatchUp::One,
+            utc(2, 12, 0),
+            utc(3, 7, 0),
+        );
+        // Three days missed: one catch-up at the latest missed time, now.
+        check(
+            Some(utc(2, 7, 0)),
+            CatchUp::One,
+            utc(5, 12, 0),
+            utc(5, 7, 0),
+        );
+        check(
+            Some(utc(2, 7, 0)),
+            CatchUp::Skip,
+            utc(5, 12, 0),
+            utc(6, 7, 0),
+        );
+        // Restarted 10 minutes after the fire time: late, not missed, even with skip.
+        check(
+            Some(utc(4, 7, 0)),
+            CatchUp::Skip,
+            utc(5, 7, 10),
+            utc(5, 7, 0),
+        );
+        check(
+            Some(utc(4, 7, 0)),
+            CatchUp::Skip,
+            utc(5, 7, 20),
+            utc(6, 7, 0),
+        );
     }
 }

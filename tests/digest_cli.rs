@@ -183,3 +183,24 @@ fn templates_folder_overrides_the_builtin_text_template() {
     let (_, html, _) = aiwire(&config, &["digest", "--format", "html"]);
     assert!(html.contains("Mentions by company"));
 }
+
+#[test]
+fn send_leaves_delivery_to_a_running_daemon() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = setup(dir.path(), &file_mail(dir.path()), "");
+    let daemon = Store::open(&config.store.path).unwrap();
+    let lock = daemon.lock_for_daemon().unwrap();
+    let (ok, out, err) = aiwire(&config, &["digest", "--send"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("aiwire is running on this database"), "{out}");
+    assert_eq!(runs(&config), 1, "recorded for the daemon to deliver");
+    assert!(
+        !dir.path().join("outbox").exists(),
+        "not delivered by the CLI"
+    );
+    drop(lock);
+    let (ok, out, _) = aiwire(&config, &["digest", "--send"]);
+    assert!(ok);
+    assert!(out.contains("1 sent"), "{out}");
+    assert_eq!(runs(&config), 1);
+}
