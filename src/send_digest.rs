@@ -118,7 +118,10 @@ pub fn record_run(
         recipients: def
             .to
             .iter()
-            .map(|to| (to.clone(), message_id(&def.name, scheduled_for, to)))
+            .map(|to| {
+                let id = message_id(&def.name, scheduled_for, to, &config.mail.from);
+                (to.clone(), id)
+            })
             .collect(),
     };
     let id = lock(store).record_digest_run(&run, now)?;
@@ -129,10 +132,21 @@ pub fn record_run(
 }
 
 /// A Message-ID that is the same for every attempt of one delivery.
-fn message_id(digest: &str, scheduled_for: DateTime<Utc>, to: &str) -> String {
+/// The domain is the sender's (RFC 5322 asks for a globally unique right-hand side; the
+/// sender's domain is the best one aiwire knows).
+fn message_id(digest: &str, scheduled_for: DateTime<Utc>, to: &str, from: &str) -> String {
     let h = Sha256::digest(format!("{digest}\0{}\0{to}", scheduled_for.timestamp()).as_bytes());
+    let domain = from
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>').trim())
+        .filter(|d| {
+            !d.is_empty()
+                && d.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        })
+        .unwrap_or("aiwire.invalid");
     format!(
-        "{}.{}@aiwire",
+        "aiwire.{}.{}@{domain}",
         scheduled_for.format("%Y%m%d%H%M"),
         &hex::encode(h)[..16]
     )

@@ -77,7 +77,10 @@ fn check_message(raw: &[u8], to: &str) {
     );
     assert!(msg.date().is_some(), "Date header");
     let mid = msg.message_id().expect("Message-ID");
-    assert!(mid.ends_with("@aiwire"), "{mid}");
+    assert!(
+        mid.starts_with("aiwire.") && mid.ends_with("@aiwire.test"),
+        "{mid}"
+    );
     assert_eq!(msg.text_body_count(), 1);
     assert_eq!(msg.html_body_count(), 1);
     let parts: Vec<String> = msg
