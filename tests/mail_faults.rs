@@ -27,7 +27,7 @@ fn counts(r: &DeliveryReport) -> (usize, usize, usize) {
 fn recorded(dir: &std::path::Path, port: u16, to: &str) -> (aiwire::config::Config, Mutex<Store>) {
     let config = support::config(
         dir,
-        &support::smtp_mail(port, "none", false),
+        &support::smtp_mail(dir, port, "none", false),
         &format!("to = {to}"),
     );
     let mut store = Store::open(&config.store.path).unwrap();
@@ -147,7 +147,7 @@ fn killed_between_recording_and_sending_delivers_once() {
     let sink = SmtpSink::start(&python, Mode::Plain, Auth::None, &inbox);
     let config = support::config(
         dir.path(),
-        &support::smtp_mail(sink.port, "none", false),
+        &support::smtp_mail(dir.path(), sink.port, "none", false),
         "to = [\"one@example.org\"]",
     );
     // Data first seen an hour ago, so the binary's real clock finds it in its period.

@@ -20,7 +20,7 @@ async fn send_through(mode: Mode, tls: &str, auth: Auth) -> Option<(SmtpSink, te
     let sink = SmtpSink::start(&python, mode, auth, &dir.path().join("inbox"));
     let config = support::config(
         dir.path(),
-        &support::smtp_mail(sink.port, tls, auth == Auth::Required),
+        &support::smtp_mail(dir.path(), sink.port, tls, auth == Auth::Required),
         "to = [\"Reader One <one@example.org>\", \"two@example.org\"]",
     );
     let seen = Utc.with_ymd_and_hms(2024, 5, 7, 4, 0, 0).unwrap();
@@ -182,7 +182,7 @@ async fn wrong_password_is_permanent_and_reported() {
         Auth::Required,
         &dir.path().join("inbox"),
     );
-    let mut mail = support::smtp_mail(sink.port, "starttls", true);
+    let mut mail = support::smtp_mail(dir.path(), sink.port, "starttls", true);
     let bad = dir.path().join("bad-pass");
     std::fs::write(&bad, "wrong\n").unwrap();
     mail = mail
@@ -229,7 +229,7 @@ async fn untrusted_certificate_is_refused() {
         &dir.path().join("inbox"),
     );
     // No ca_file: the test CA is not trusted, so the handshake must fail (and not be skipped).
-    let mail: String = support::smtp_mail(sink.port, "starttls", false)
+    let mail: String = support::smtp_mail(dir.path(), sink.port, "starttls", false)
         .lines()
         .filter(|l| !l.starts_with("ca_file"))
         .map(|l| format!("{l}\n"))

@@ -239,13 +239,13 @@ pub fn config(dir: &Path, mail: &str, digest_extra: &str) -> Config {
 }
 
 /// `[mail]` lines for an SMTP server on 127.0.0.1.
-pub fn smtp_mail(port: u16, tls: &str, auth: bool) -> String {
+pub fn smtp_mail(dir: &Path, port: u16, tls: &str, auth: bool) -> String {
     let mut s = format!(
         "transport = \"smtp\"\nfrom = \"aiwire <digest@aiwire.test>\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"{tls}\"\ntimeout_secs = 10\nca_file = \"{}\"\n",
         tls_dir().join("ca.pem").display()
     );
     if auth {
-        let pw = std::env::temp_dir().join(format!("aiwire-test-smtp-pass-{port}"));
+        let pw = dir.join("smtp-password");
         std::fs::write(&pw, "secret\n").unwrap();
         s.push_str(&format!(
             "username = \"digest\"\npassword_file = \"{}\"\n",
