@@ -170,6 +170,12 @@ pub fn render(
 ) -> anyhow::Result<Rendered> {
     let mut env = Environment::new();
     env.set_formatter(html_formatter);
+    // Text parts end with a newline, as text files and mail bodies should.
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .build()?,
+    );
     env.add_template_owned("digest.html", load(templates, "digest.html", HTML)?)?;
     env.add_template_owned("digest.txt", load(templates, "digest.txt", TEXT)?)?;
     let date = digest
