@@ -6,7 +6,7 @@
 #
 # Pictures: digest.png is the demo digest; mai1.png / mai1-dark.png are the digest built by
 # tests/digest_render.rs (MAI-1 as one story with tags, the company chart, a failing feed, and
-# a story of hostile feed content), in light and in dark mode.
+# a story of hostile feed content), in light and in dark mode; mai1-phone.png at 390 px wide.
 #
 # Steps: a throwaway copy of config/demo.toml (absolute paths, own database) runs one cycle
 # over the offline fixture feeds; the MAI-1 reports are merged into one story with
@@ -56,7 +56,7 @@ shot() { # shot PNG HTML [extra chromium flags]
     shift 2
     "$chromium_bin" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
-        --user-data-dir="$profile" --screenshot="$png" --window-size=900,1400 "$@" \
+        --user-data-dir="$profile" --screenshot="$png" --window-size="${size:-900,1400}" "$@" \
         "file://$html" 2>> "$out/chromium.log" || { cat "$out/chromium.log" >&2; exit 1; }
     echo "$png (from $html)"
 }
@@ -67,3 +67,4 @@ cargo test --quiet --manifest-path "$repo/Cargo.toml" --test digest_render > /de
 cp "$repo/target/digest-fixtures/mai1.html" "$repo/target/digest-fixtures/mai1.txt" "$out/"
 shot "$out/mai1.png" "$out/mai1.html"
 shot "$out/mai1-dark.png" "$out/mai1.html" --force-dark-mode --blink-settings=preferredColorScheme=0
+size=390,900 shot "$out/mai1-phone.png" "$out/mai1.html"
