@@ -48,6 +48,15 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The JSON form of a recorded run's digest, as it was when recorded.
+    pub fn digest_run_json(&self, run: i64) -> anyhow::Result<String> {
+        Ok(self.conn().query_row(
+            "SELECT body_json FROM digest_runs WHERE id = ?1",
+            [run],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Digests sent and failed, for metrics.
     pub fn digest_counts(&self) -> anyhow::Result<(i64, i64)> {
         Ok(self.conn().query_row(
