@@ -10,7 +10,7 @@ use std::path::Path;
 
 use aiwire::digest::render::{Templates, render};
 use aiwire::digest::{DigestInput, FeedHealth, Period, build};
-use aiwire::model::{DateSource, ParsedEntry, Tags};
+use aiwire::model::Tags;
 use aiwire::store::{Store, StoryAssignment};
 use chrono::{Duration, TimeZone, Utc};
 
@@ -27,22 +27,19 @@ fn mai1_digest_with_hostile_story_renders_safely() {
     let mut store = Store::open(&config.store.path).unwrap();
     support::seed_mai1(&mut store, &config, seen);
     let feed = store.feeds().unwrap()[1].id;
-    let hostile = ParsedEntry {
-        key: "evil".into(),
-        title: format!(
-            "<script>alert(1)</script>\"><img src=x onerror=alert(2)> Evil {}",
-            "A".repeat(1 << 20)
-        ),
-        link: Some("javascript:alert(3)".into()),
-        canonical_link: None,
-        published: seen - Duration::hours(1),
-        date_source: DateSource::Feed,
-        summary: "<style>body{display:none}</style><div style=\"position:fixed;inset:0;background:red\">overlay</div> visible text".into(),
-        language: Some("en".into()),
-        authors: vec![],
-        content_html: None,
-        guid: None,
-    };
+    let title = format!(
+        "<script>alert(1)</script>\"><img src=x onerror=alert(2)> Evil {}",
+        "A".repeat(1 << 20)
+    );
+    let mut hostile = support::entry(
+        "evil",
+        &title,
+        "javascript:alert(3)",
+        "<style>body{display:none}</style><div style=\"position:fixed;inset:0;background:red\">overlay</div> visible text",
+        "en",
+        seen - Duration::hours(1),
+    );
+    hostile.canonical_link = None;
     let tags = Tags {
         companies: vec!["<b onmouseover=alert(4)>Evil Corp</b>".into()],
         ..Tags::default()

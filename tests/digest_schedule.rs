@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use aiwire::config::Config;
-use aiwire::model::{DateSource, ParsedEntry, Tags};
+use aiwire::model::Tags;
 use aiwire::send_digest::{plan, record_due_runs};
 use aiwire::store::{Store, StoryAssignment};
 use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
@@ -41,19 +41,8 @@ fn news_at(store: &Mutex<Store>, t: DateTime<Utc>, n: &mut i64) {
     *n += 1;
     let mut s = store.lock().unwrap();
     let feed = s.feeds().unwrap()[0].id;
-    let entry = ParsedEntry {
-        key: format!("k{n}"),
-        title: format!("News {n}"),
-        link: Some(format!("https://example.org/{n}")),
-        canonical_link: Some(format!("https://example.org/{n}")),
-        published: t,
-        date_source: DateSource::Feed,
-        summary: String::new(),
-        language: Some("en".into()),
-        authors: vec![],
-        content_html: None,
-        guid: None,
-    };
+    let link = format!("https://example.org/{n}");
+    let entry = support::entry(&format!("k{n}"), &format!("News {n}"), &link, "", "en", t);
     let ids = s
         .insert_items(feed, &[(entry, Tags::default())], t)
         .unwrap();

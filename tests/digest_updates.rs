@@ -7,7 +7,7 @@ mod support;
 use std::sync::Mutex;
 
 use aiwire::config::Config;
-use aiwire::model::{DateSource, ParsedEntry, Tags};
+use aiwire::model::Tags;
 use aiwire::send_digest::record_run;
 use aiwire::store::{Store, StoryAssignment};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -21,19 +21,9 @@ fn report(store: &Mutex<Store>, feed: &str, key: &str, story: i64, seen: DateTim
         .find(|f| f.name.as_deref() == Some(feed))
         .unwrap()
         .id;
-    let entry = ParsedEntry {
-        key: key.into(),
-        title: format!("OpenAI ships a model ({feed})"),
-        link: Some(format!("https://example.org/{key}")),
-        canonical_link: Some(format!("https://example.org/{key}")),
-        published: seen - Duration::minutes(10),
-        date_source: DateSource::Feed,
-        summary: String::new(),
-        language: Some("en".into()),
-        authors: vec![],
-        content_html: None,
-        guid: None,
-    };
+    let title = format!("OpenAI ships a model ({feed})");
+    let link = format!("https://example.org/{key}");
+    let entry = support::entry(key, &title, &link, "", "en", seen - Duration::minutes(10));
     let ids = s
         .insert_items(id, &[(entry, Tags::default())], seen)
         .unwrap();

@@ -261,7 +261,8 @@ pub fn smtp_mail(dir: &Path, port: u16, tls: &str, auth: bool) -> String {
     s
 }
 
-fn entry(
+/// A parsed entry (the one place tests build `ParsedEntry`, so a new field is one fix).
+pub fn entry(
     key: &str,
     title: &str,
     link: &str,
