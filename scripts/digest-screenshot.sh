@@ -21,7 +21,7 @@ profile=$(mktemp -d)
 trap 'rm -rf "$work" "$profile"' EXIT
 
 cargo build --quiet --manifest-path "$repo/Cargo.toml"
-bin=$repo/target/debug/aiwire
+bin=${CARGO_TARGET_DIR:-$repo/target}/debug/aiwire
 
 sed -e "s#\.\./tests/#$repo/tests/#" \
     -e "s#\.\./state/demo.db#$work/demo.db#" \

@@ -245,23 +245,9 @@ fn story_view(
     update: bool,
 ) -> DigestStory {
     let lead = items[0];
-    let mut companies = Vec::new();
-    let mut models = Vec::new();
-    let mut people = Vec::new();
-    for i in items {
-        for (out, tags) in [
-            (&mut companies, &i.tags.companies),
-            (&mut models, &i.tags.models),
-            (&mut people, &i.tags.people),
-        ] {
-            for t in tags {
-                let t = plain_text(t, MAX_LABEL);
-                if !t.is_empty() && !out.contains(&t) {
-                    out.push(t);
-                }
-            }
-        }
-    }
+    let companies = merged_tags(items, |i| &i.tags.companies);
+    let models = merged_tags(items, |i| &i.tags.models);
+    let people = merged_tags(items, |i| &i.tags.people);
     let summary = items
         .iter()
         .map(|i| plain_text(&i.summary, MAX_SUMMARY))
@@ -291,6 +277,26 @@ fn story_view(
         source_count,
         update,
     }
+}
+
+/// The story's tags of one kind, cleaned, most-reported first (ties by name), so the chip
+/// that most outlets agree on comes first.
+fn merged_tags(items: &[&StoredItem], pick: fn(&StoredItem) -> &Vec<String>) -> Vec<String> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for i in items {
+        for t in pick(i) {
+            let t = plain_text(t, MAX_LABEL);
+            if t.is_empty() {
+                continue;
+            }
+            match counts.iter_mut().find(|(name, _)| *name == t) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((t, 1)),
+            }
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    counts.into_iter().map(|(name, _)| name).collect()
 }
 
 /// Reports per company across the digest's stories, most mentioned first.

@@ -406,3 +406,17 @@ fn hostile_feed_content_is_escaped_and_bounded() {
         "quotes and brackets in titles are escaped"
     );
 }
+
+#[test]
+fn tags_most_reported_first() {
+    let mut items = mai1();
+    items[0].tags.companies = vec!["Google".into(), "Microsoft".into()];
+    items[1].tags.companies = vec!["Microsoft".into(), "OpenAI".into()];
+    items[2].tags.companies = vec!["Inflection AI".into(), "Microsoft".into()];
+    items[3].tags.companies = vec!["OpenAI".into()];
+    let d = run(&def(), &items, &HashMap::new());
+    assert_eq!(
+        d.stories[0].companies,
+        vec!["Microsoft", "OpenAI", "Google", "Inflection AI"]
+    );
+}
