@@ -89,6 +89,17 @@ fn local(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%a %-d %b, %H:%M").to_string()
 }
 
+/// The period's start, with the year when it is not the end's year (long `--since` spans).
+fn period_start(from: DateTime<Utc>, to: DateTime<Utc>, tz: Tz) -> String {
+    use chrono::Datelike;
+    let (f, t) = (from.with_timezone(&tz), to.with_timezone(&tz));
+    if f.year() == t.year() {
+        local(from, tz)
+    } else {
+        f.format("%a %-d %b %Y, %H:%M").to_string()
+    }
+}
+
 fn story_view(rank: usize, s: &DigestStory, tz: Tz) -> StoryView<'_> {
     let mut seen: HashSet<&str> = HashSet::from([s.source.as_str()]);
     let mut also = Vec::new();
@@ -224,7 +235,7 @@ pub fn render(
         name => digest.digest.clone(),
         date => date.clone(),
         timezone => timezone.name(),
-        period_from => local(digest.period.from, timezone),
+        period_from => period_start(digest.period.from, digest.period.to, timezone),
         period_to => local(digest.period.to, timezone),
         story_count => digest.stories.len(),
         item_count => digest.item_count,
