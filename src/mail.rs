@@ -77,10 +77,16 @@ impl Mailer {
                     SmtpTls::Tls => (Tls::Wrapper(params), 465),
                     SmtpTls::None => (Tls::None, 25),
                 };
-                let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+                let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.clone())
                     .port(m.port.unwrap_or(default_port))
                     .tls(tls)
                     .timeout(Some(std::time::Duration::from_secs(m.timeout_secs)));
+                if tls_mode == SmtpTls::None && m.username.is_some() && !is_loopback(&host) {
+                    anyhow::bail!(
+                        "mail.tls = \"none\" would send the SMTP password in clear to {host}; \
+                         use tls = \"starttls\" or \"tls\" (\"none\" is for a relay on localhost)"
+                    );
+                }
                 if let (Some(user), Some(pw)) = (&m.username, config.smtp_password()?) {
                     b = b.credentials(Credentials::new(user.clone(), pw));
                 }
@@ -122,6 +128,15 @@ impl Mailer {
     }
 }
 
+/// True for `localhost` and loopback addresses, where an unencrypted relay is acceptable.
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// A multipart/alternative message with text and HTML parts.
 pub fn build_message(from: &str, msg: &Outgoing) -> anyhow::Result<Message> {
     let from: Mailbox = from
@@ -141,4 +156,33 @@ pub fn build_message(from: &str, msg: &Outgoing) -> anyhow::Result<Message> {
             msg.text.clone(),
             msg.html.clone(),
         ))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for h in ["localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]"] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in ["mail.example.org", "10.0.0.1", "192.168.1.1"] {
+            assert!(!is_loopback(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn password_in_clear_to_a_remote_host_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let pw = dir.path().join("pw");
+        std::fs::write(&pw, "secret").unwrap();
+        let text = format!(
+            "[mail]\ntransport = \"smtp\"\nfrom = \"a@example.org\"\nhost = \"mail.example.org\"\ntls = \"none\"\nusername = \"u\"\npassword_file = \"{}\"\n",
+            pw.display()
+        );
+        let config = Config::from_str(&text, &dir.path().join("c.toml")).unwrap();
+        let err = Mailer::from_config(&config).err().unwrap().to_string();
+        assert!(err.contains("in clear"), "{err}");
+    }
 }

@@ -13,10 +13,14 @@ use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// A parsed schedule: cron expression plus time zone.
+///
+/// When both day-of-month and day-of-week are restricted, Vixie cron fires on days matching
+/// *either* (`0 7 1 * MON` = the 1st of the month and every Monday); the cron crate requires
+/// both, so such an expression is held as two crate schedules whose fire times are merged.
 #[derive(Debug, Clone)]
 pub struct Schedule {
     expr: String,
-    cron: cron::Schedule,
+    crons: Vec<cron::Schedule>,
     tz: Tz,
 }
 
@@ -28,54 +32,84 @@ pub enum ScheduleError {
     Timezone(String),
 }
 
+/// `@daily`-style macros as standard 5-field expressions (`@reboot` has no meaning here).
+fn expand_macro(expr: &str) -> Option<&'static str> {
+    Some(match expr.to_ascii_lowercase().as_str() {
+        "@yearly" | "@annually" => "0 0 1 1 *",
+        "@monthly" => "0 0 1 * *",
+        "@weekly" => "0 0 * * 0",
+        "@daily" | "@midnight" => "0 0 * * *",
+        "@hourly" => "0 * * * *",
+        _ => return None,
+    })
+}
+
+fn is_unrestricted(field: &str) -> bool {
+    field == "*" || field == "?"
+}
+
 impl Schedule {
-    /// Parses a cron expression (5 fields standard; 6 or 7 fields: the cron crate's forms with
-    /// seconds first and optional year last, weekdays still numbered the standard way) and an
-    /// IANA time-zone name.
+    /// Parses a cron expression (5 fields standard, or a macro such as `@daily`; 6 or 7 fields:
+    /// the cron crate's forms with seconds first and optional year last, weekdays still
+    /// numbered the standard way) and an IANA time-zone name.
     pub fn parse(expr: &str, timezone: &str) -> Result<Schedule, ScheduleError> {
         let tz = Tz::from_str(timezone.trim()).map_err(|_| {
             ScheduleError::Timezone(format!(
                 "unknown time zone {timezone:?}; expected an IANA name such as \"Europe/Berlin\" or \"UTC\""
             ))
         })?;
-        let fields: Vec<&str> = expr.split_whitespace().collect();
-        let six = match fields.len() {
-            5 => {
-                let mut f = vec!["0"];
-                f.extend_from_slice(&fields);
-                f
-            }
-            6 | 7 => fields.clone(),
+        let trimmed = expr.trim();
+        if trimmed.starts_with('@') && expand_macro(trimmed).is_none() {
+            return Err(ScheduleError::Cron(format!(
+                "unknown cron macro {trimmed:?}; expected @yearly, @monthly, @weekly, @daily or @hourly"
+            )));
+        }
+        let fields: Vec<&str> = expand_macro(trimmed)
+            .unwrap_or(trimmed)
+            .split_whitespace()
+            .collect();
+        let mut six: Vec<String> = match fields.len() {
+            5 => std::iter::once("0")
+                .chain(fields.iter().copied())
+                .map(str::to_string)
+                .collect(),
+            6 | 7 => fields.iter().map(|s| s.to_string()).collect(),
             n => {
                 return Err(ScheduleError::Cron(format!(
                     "cron expression {expr:?} has {n} fields; expected 5 (minute hour day-of-month month day-of-week), e.g. \"0 7 * * *\""
                 )));
             }
         };
-        let mut six: Vec<String> = six.iter().map(|s| s.to_string()).collect();
         six[5] = convert_weekdays(&six[5])
             .map_err(|m| ScheduleError::Cron(format!("cron expression {expr:?}: {m}")))?;
-        // Vixie cron: day-of-month `*` with a restricted day-of-week means "those weekdays";
-        // the cron crate treats `?` the same way.
-        let cron_text = six.join(" ");
-        let cron = cron::Schedule::from_str(&cron_text).map_err(|e| {
-            ScheduleError::Cron(format!(
-                "invalid cron expression {expr:?}: {e}; expected 5 fields such as \"0 7 * * 1-5\""
-            ))
-        })?;
-        if cron.upcoming(Utc).next().is_none()
-            && cron
-                .after(&Utc.timestamp_opt(0, 0).unwrap())
-                .next()
-                .is_none()
-        {
+        // Vixie cron: restricted day-of-month OR restricted day-of-week.
+        let variants: Vec<Vec<String>> = if !is_unrestricted(&six[3]) && !is_unrestricted(&six[5]) {
+            let mut by_dom = six.clone();
+            by_dom[5] = "*".into();
+            let mut by_dow = six.clone();
+            by_dow[3] = "*".into();
+            vec![by_dom, by_dow]
+        } else {
+            vec![six]
+        };
+        let mut crons = Vec::new();
+        for v in variants {
+            let cron = cron::Schedule::from_str(&v.join(" ")).map_err(|e| {
+                ScheduleError::Cron(format!(
+                    "invalid cron expression {expr:?}: {e}; expected 5 fields such as \"0 7 * * 1-5\""
+                ))
+            })?;
+            crons.push(cron);
+        }
+        let epoch = Utc.timestamp_opt(0, 0).unwrap();
+        if crons.iter().all(|c| c.after(&epoch).next().is_none()) {
             return Err(ScheduleError::Cron(format!(
                 "cron expression {expr:?} never fires"
             )));
         }
         Ok(Schedule {
             expr: expr.to_string(),
-            cron,
+            crons,
             tz,
         })
     }
@@ -125,7 +159,11 @@ impl Schedule {
     /// Next matching wall-clock time after `local`, ignoring time zones.
     fn next_naive(&self, local: NaiveDateTime) -> Option<NaiveDateTime> {
         let fake = Utc.from_utc_datetime(&local);
-        self.cron.after(&fake).next().map(|d| d.naive_utc())
+        self.crons
+            .iter()
+            .filter_map(|c| c.after(&fake).next())
+            .min()
+            .map(|d| d.naive_utc())
     }
 
     /// Maps a wall-clock time to an instant: the earlier one when it occurs twice, the end of
@@ -153,9 +191,9 @@ impl Schedule {
 }
 
 /// Rewrites a day-of-week field from Vixie numbering (0/7 = Sunday) to the cron crate's
-/// (1 = Sunday … 7 = Saturday). Names (MON-FRI) are passed through unchanged.
+/// (1 = Sunday … 7 = Saturday). Names (MON-FRI, case-insensitive) may be mixed with numbers.
 fn convert_weekdays(field: &str) -> Result<String, String> {
-    if field == "*" || field == "?" || field.chars().any(|c| c.is_ascii_alphabetic()) {
+    if is_unrestricted(field) {
         return Ok(field.to_string());
     }
     let mut days = [false; 7];
@@ -196,6 +234,22 @@ fn convert_weekdays(field: &str) -> Result<String, String> {
 }
 
 fn parse_dow(s: &str) -> Result<u32, String> {
+    const NAMES: [(&str, &str); 7] = [
+        ("sun", "sunday"),
+        ("mon", "monday"),
+        ("tue", "tuesday"),
+        ("wed", "wednesday"),
+        ("thu", "thursday"),
+        ("fri", "friday"),
+        ("sat", "saturday"),
+    ];
+    let lower = s.to_ascii_lowercase();
+    if let Some(n) = NAMES
+        .iter()
+        .position(|(short, long)| lower == *short || lower == *long)
+    {
+        return Ok(n as u32);
+    }
     match s.parse::<u32>() {
         Ok(n) if n <= 7 => Ok(n),
         _ => Err(format!(
@@ -299,5 +353,101 @@ mod tests {
             .last_at_or_before(utc("2024-05-03T12:00:00Z"), Duration::days(3))
             .unwrap();
         assert_eq!(last, utc("2024-05-03T07:00:00Z"));
+    }
+
+    #[test]
+    fn names_mean_what_they_say() {
+        let want = vec![Weekday::Mon, Weekday::Tue, Weekday::Wed];
+        for expr in [
+            "0 7 * * MON-FRI",
+            "0 7 * * mon-fri",
+            "0 7 * * Monday-Friday",
+        ] {
+            let got = fires(expr, "UTC", "2024-05-03T12:00:00Z", 3);
+            let days: Vec<Weekday> = got.iter().map(|d| d.weekday()).collect();
+            assert_eq!(days, want, "{expr}");
+        }
+        // Names and numbers mixed: Sunday and Wednesday.
+        let got = fires("0 7 * * SUN,3", "UTC", "2024-05-01T12:00:00Z", 2);
+        let days: Vec<Weekday> = got.iter().map(|d| d.weekday()).collect();
+        assert_eq!(days, vec![Weekday::Sun, Weekday::Wed]);
+    }
+
+    #[test]
+    fn day_of_month_or_day_of_week_like_vixie_cron() {
+        // The 13th OR any Friday, from Wednesday 2024-09-11.
+        let got = fires("0 7 13 * 5", "UTC", "2024-09-11T12:00:00Z", 4);
+        let want: Vec<DateTime<Utc>> = [
+            "2024-09-13T07:00:00Z", // Friday the 13th: once, not twice
+            "2024-09-20T07:00:00Z",
+            "2024-09-27T07:00:00Z",
+            "2024-10-04T07:00:00Z",
+        ]
+        .iter()
+        .map(|s| utc(s))
+        .collect();
+        assert_eq!(got, want);
+        let got = fires("0 7 1 * MON", "UTC", "2024-09-28T12:00:00Z", 3);
+        let want: Vec<DateTime<Utc>> = [
+            "2024-09-30T07:00:00Z", // Monday
+            "2024-10-01T07:00:00Z", // the 1st (a Tuesday)
+            "2024-10-07T07:00:00Z",
+        ]
+        .iter()
+        .map(|s| utc(s))
+        .collect();
+        assert_eq!(got, want);
+        // Only one field restricted: plain AND semantics (every Friday).
+        let got = fires("0 7 * * 5", "UTC", "2024-09-11T12:00:00Z", 2);
+        assert!(got.iter().all(|d| d.weekday() == Weekday::Fri));
+    }
+
+    #[test]
+    fn macros() {
+        let check = |m: &str, std: &str| {
+            let a = fires(m, "Europe/Berlin", "2024-03-29T12:00:00Z", 5);
+            let b = fires(std, "Europe/Berlin", "2024-03-29T12:00:00Z", 5);
+            assert_eq!(a, b, "{m}");
+        };
+        check("@daily", "0 0 * * *");
+        check("@midnight", "0 0 * * *");
+        check("@hourly", "0 * * * *");
+        check("@weekly", "0 0 * * 0");
+        check("@monthly", "0 0 1 * *");
+        check("@yearly", "0 0 1 1 *");
+        check("@annually", "0 0 1 1 *");
+        assert!(Schedule::parse("@reboot", "UTC").is_err());
+        let sundays = fires("@weekly", "UTC", "2024-05-01T00:00:00Z", 2);
+        assert!(sundays.iter().all(|d| d.weekday() == Weekday::Sun));
+    }
+
+    #[test]
+    fn hourly_job_runs_once_per_wall_clock_hour_on_fall_back() {
+        // Berlin 2024-10-27: 02:00-03:00 happens twice (00:00Z CEST, 01:00Z CET); a cron user
+        // means "at 02:00 local", so it fires once, on the first pass.
+        let got = fires("0 * * * *", "Europe/Berlin", "2024-10-26T23:30:00Z", 4);
+        let local: Vec<u32> = got
+            .iter()
+            .map(|t| t.with_timezone(&chrono_tz::Europe::Berlin).hour())
+            .collect();
+        assert_eq!(local, vec![2, 3, 4, 5]);
+        assert_eq!(got[0], utc("2024-10-27T00:00:00Z"));
+        assert_eq!(got[1], utc("2024-10-27T02:00:00Z"));
+    }
+
+    #[test]
+    fn berlin_spring_forward_gap_runs_at_three() {
+        // 2024-03-31 02:30 does not exist in Berlin; it runs at 03:00 CEST (01:00 UTC).
+        let got = fires("30 2 * * *", "Europe/Berlin", "2024-03-30T12:00:00Z", 2);
+        assert_eq!(got[0], utc("2024-03-31T01:00:00Z"));
+        assert_eq!(got[1], utc("2024-04-01T00:30:00Z"));
+    }
+
+    #[test]
+    fn six_and_seven_field_forms_keep_standard_weekdays() {
+        let got = fires("0 0 7 * * 1-5", "UTC", "2024-05-03T12:00:00Z", 1);
+        assert_eq!(got[0].weekday(), Weekday::Mon);
+        let got = fires("0 0 7 * * 1-5 2024", "UTC", "2024-05-03T12:00:00Z", 1);
+        assert_eq!(got[0].weekday(), Weekday::Mon);
     }
 }

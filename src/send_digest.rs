@@ -3,23 +3,27 @@
 //! accepted it; a restart resumes pending deliveries instead of building a second run.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest as _, Sha256};
 
 use crate::config::{CatchUp, Config, DigestConfig};
-use crate::digest::render::{Rendered, render};
-use crate::digest::{Digest, Period, build};
+use crate::digest::render::{Rendered, Templates, render};
+use crate::digest::{Digest, DigestInput, FeedHealth, Period, build};
 use crate::mail::{Mailer, Outgoing, SendError};
 use crate::schedule::Schedule;
-use crate::store::{NewDigestRun, Store};
+use crate::store::{FeedState, NewDigestRun, Store};
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Builds the digest as it would be sent now, without changing any state.
+/// Builds the digest as it would be sent now, without changing any state. With `since`, the
+/// digest covers that span before `now` and includes stories sent before (a preview of the
+/// span); without it, the period starts where this digest's last run ended, and stories it
+/// already carried return only as updates.
 pub fn preview(
     store: &Store,
     config: &Config,
@@ -27,11 +31,14 @@ pub fn preview(
     since: Option<Duration>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<(Digest, Rendered)> {
-    let from = match since {
-        Some(d) => now - d,
-        None => store
-            .last_digest_period_end(&def.name)?
-            .unwrap_or(now - def.max_age.as_chrono()),
+    let (from, already_sent) = match since {
+        Some(d) => (now - d, HashMap::new()),
+        None => (
+            store
+                .last_digest_period_end(&def.name)?
+                .unwrap_or(now - def.max_age.as_chrono()),
+            store.sent_story_sources(&def.name)?,
+        ),
     };
     let period = Period { from, to: now };
     let fresh = store.items_first_seen_between(period.from, period.to)?;
@@ -39,10 +46,44 @@ pub fn preview(
     stories.sort_unstable();
     stories.dedup();
     let items = store.items_of_stories(&stories)?;
-    let digest = build(def, &items, &config.feeds, period, now);
+    let failing_feeds = failing_feeds(store, now - def.feed_health_after.as_chrono())?;
+    let input = DigestInput {
+        items: &items,
+        feeds: &config.feeds,
+        already_sent: &already_sent,
+        failing_feeds: &failing_feeds,
+    };
+    let digest = build(def, input, period, now);
     let tz = Schedule::parse(&def.schedule, &def.timezone)?.timezone();
-    let rendered = render(&digest, &def.subject, tz)?;
+    let folder = def.templates.as_ref().map(|t| {
+        if t.is_relative() {
+            config.source.parent().unwrap_or(Path::new(".")).join(t)
+        } else {
+            t.clone()
+        }
+    });
+    let templates = folder
+        .as_deref()
+        .map_or(Templates::Builtin, Templates::Folder);
+    let rendered = render(&digest, &def.subject, tz, templates)?;
     Ok((digest, rendered))
+}
+
+/// Feeds failing since before `cutoff` (or gone), for the digest's health footer.
+fn failing_feeds(store: &Store, cutoff: DateTime<Utc>) -> anyhow::Result<Vec<FeedHealth>> {
+    Ok(store
+        .feeds()?
+        .into_iter()
+        .filter(|f| matches!(f.state, FeedState::Failing | FeedState::Gone))
+        .filter_map(|f| {
+            let since = f.failing_since?;
+            (since <= cutoff).then(|| FeedHealth {
+                name: f.display_name(),
+                failing_since: since,
+                last_error: f.last_error.clone(),
+            })
+        })
+        .collect())
 }
 
 /// Records a run for `scheduled_for` when the digest has content. Returns the run id, or
@@ -77,7 +118,10 @@ pub fn record_run(
         recipients: def
             .to
             .iter()
-            .map(|to| (to.clone(), message_id(&def.name, scheduled_for, to)))
+            .map(|to| {
+                let id = message_id(&def.name, scheduled_for, to, &config.mail.from);
+                (to.clone(), id)
+            })
             .collect(),
     };
     let id = lock(store).record_digest_run(&run, now)?;
@@ -88,10 +132,21 @@ pub fn record_run(
 }
 
 /// A Message-ID that is the same for every attempt of one delivery.
-fn message_id(digest: &str, scheduled_for: DateTime<Utc>, to: &str) -> String {
+/// The domain is the sender's (RFC 5322 asks for a globally unique right-hand side; the
+/// sender's domain is the best one aiwire knows).
+fn message_id(digest: &str, scheduled_for: DateTime<Utc>, to: &str, from: &str) -> String {
     let h = Sha256::digest(format!("{digest}\0{}\0{to}", scheduled_for.timestamp()).as_bytes());
+    let domain = from
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>').trim())
+        .filter(|d| {
+            !d.is_empty()
+                && d.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        })
+        .unwrap_or("aiwire.invalid");
     format!(
-        "{}.{}@aiwire",
+        "aiwire.{}.{}@{domain}",
         scheduled_for.format("%Y%m%d%H%M"),
         &hex::encode(h)[..16]
     )
@@ -128,7 +183,7 @@ pub async fn deliver_pending(
         match mailer.send(&config.mail.from, &msg).await {
             Ok(file) => {
                 report.files.extend(file);
-                lock(store).mark_delivery_sent(d.run_id, &d.recipient, Utc::now())?;
+                lock(store).mark_delivery_sent(d.run_id, &d.recipient, now)?;
                 tracing::info!(digest = %d.digest, to = %d.recipient, "digest delivered");
                 report.sent += 1;
             }
@@ -148,7 +203,37 @@ pub async fn deliver_pending(
     Ok(report)
 }
 
-/// Next fire time of every digest, computed from the last recorded run (catch-up) or now.
+/// A fire time missed by at most this much (a restart around the scheduled time) is sent
+/// whatever the catch-up policy says: it is late, not missed.
+pub const ON_TIME_GRACE: Duration = Duration::minutes(15);
+
+/// When a digest fires next, given the scheduled time of its last recorded run. Pure.
+///
+/// Runs missed while aiwire was down (a fire time after `last_scheduled` and not after `now`)
+/// collapse into one catch-up run at the latest missed time when the policy is
+/// [`CatchUp::One`], sent at once; with [`CatchUp::Skip`] (or on the very first start, with no
+/// run recorded) the next fire time after `now` is used, unless the latest missed time is
+/// within [`ON_TIME_GRACE`].
+pub fn next_fire(
+    schedule: &Schedule,
+    last_scheduled: Option<DateTime<Utc>>,
+    catch_up: CatchUp,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let missed = last_scheduled
+        .and_then(|l| schedule.next_after(l).map(|next| (l, next)))
+        .filter(|(_, next)| *next <= now);
+    let latest_missed = missed.and_then(|(last, _)| schedule.last_at_or_before(now, now - last));
+    match (latest_missed, catch_up) {
+        (Some(at), CatchUp::One) => at,
+        (Some(at), CatchUp::Skip) if now - at <= ON_TIME_GRACE => at,
+        _ => schedule
+            .next_after(now)
+            .unwrap_or(now + Duration::days(3650)),
+    }
+}
+
+/// Next fire time of every digest, from the last recorded run (see [`next_fire`]).
 pub fn plan(
     store: &Store,
     config: &Config,
@@ -158,19 +243,10 @@ pub fn plan(
     for def in &config.digests {
         let schedule = Schedule::parse(&def.schedule, &def.timezone)?;
         let last = store.last_scheduled_run(&def.name)?;
-        let missed = last
-            .and_then(|l| schedule.next_after(l))
-            .filter(|t| *t <= now);
-        let at = match (missed, def.catch_up) {
-            // One catch-up run for everything missed, scheduled at the latest missed time.
-            (Some(_), CatchUp::One) => schedule
-                .last_at_or_before(now, now - last.unwrap_or(now))
-                .unwrap_or(now),
-            _ => schedule
-                .next_after(now)
-                .unwrap_or(now + Duration::days(3650)),
-        };
-        next.insert(def.name.clone(), at);
+        next.insert(
+            def.name.clone(),
+            next_fire(&schedule, last, def.catch_up, now),
+        );
     }
     Ok(next)
 }
@@ -198,5 +274,69 @@ pub fn record_due_runs(
             .and_then(|s| s.next_after(now.max(at)))
             .unwrap_or(at + Duration::days(3650));
         next.insert(def.name.clone(), following);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn utc(d: u32, h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 5, d, h, m, 0).unwrap()
+    }
+
+    #[track_caller]
+    fn check(
+        last: Option<DateTime<Utc>>,
+        policy: CatchUp,
+        now: DateTime<Utc>,
+        want: DateTime<Utc>,
+    ) {
+        let s = Schedule::parse("0 7 * * *", "UTC").unwrap();
+        assert_eq!(
+            next_fire(&s, last, policy, now),
+            want,
+            "{last:?} {policy:?} {now}"
+        );
+    }
+
+    #[test]
+    fn next_fire_cases() {
+        // First start: no catch-up, the next fire time.
+        check(None, CatchUp::One, utc(2, 12, 0), utc(3, 7, 0));
+        // Nothing missed.
+        check(
+            Some(utc(2, 7, 0)),
+            CatchUp::One,
+            utc(2, 12, 0),
+            utc(3, 7, 0),
+        );
+        // Three days missed: one catch-up at the latest missed time, now.
+        check(
+            Some(utc(2, 7, 0)),
+            CatchUp::One,
+            utc(5, 12, 0),
+            utc(5, 7, 0),
+        );
+        check(
+            Some(utc(2, 7, 0)),
+            CatchUp::Skip,
+            utc(5, 12, 0),
+            utc(6, 7, 0),
+        );
+        // Restarted 10 minutes after the fire time: late, not missed, even with skip.
+        check(
+            Some(utc(4, 7, 0)),
+            CatchUp::Skip,
+            utc(5, 7, 10),
+            utc(5, 7, 0),
+        );
+        check(
+            Some(utc(4, 7, 0)),
+            CatchUp::Skip,
+            utc(5, 7, 20),
+            utc(6, 7, 0),
+        );
     }
 }

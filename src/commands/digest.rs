@@ -39,10 +39,20 @@ pub fn run(config: &Config, args: &DigestArgs) -> anyhow::Result<()> {
     let now = Utc::now();
     let store = super::open_store(config)?;
     if args.send {
+        // Only one process delivers: a running daemon holds the lock and will deliver the
+        // recorded run itself, within a minute; sending here too could send it twice.
+        let lock = store.lock_for_daemon();
         let store = Mutex::new(store);
         let run = record_run(&store, config, def, now, since.map(|d| d.as_chrono()), now)?;
         if run.is_none() {
             println!("digest {:?}: nothing new to send", def.name);
+        }
+        if lock.is_err() {
+            println!(
+                "digest {:?}: aiwire is running on this database; it delivers the recorded run",
+                def.name
+            );
+            return Ok(());
         }
         let mailer = Mailer::from_config(config)?;
         let report = super::runtime()?.block_on(deliver_pending(&store, &mailer, config, now))?;

@@ -38,6 +38,22 @@ pub struct DigestConfig {
     pub catch_up: CatchUp,
     #[serde(default)]
     pub filter: DigestFilter,
+    /// After the top stories, one section per company for the rest (HTML and text).
+    #[serde(default)]
+    pub company_sections: bool,
+    /// How many stories the "Top stories" section holds when `company_sections` is on.
+    #[serde(default = "default_top_stories")]
+    pub top_stories: usize,
+    /// A story already carried by this digest returns, marked as an update, only when at
+    /// least this many more sources have reported it since.
+    #[serde(default = "default_update_min_new_sources")]
+    pub update_min_new_sources: usize,
+    /// Feeds failing for longer than this are listed in the digest's health footer.
+    #[serde(default = "default_feed_health_after")]
+    pub feed_health_after: HumanDuration,
+    /// Folder with `digest.html` and/or `digest.txt` overriding the built-in templates.
+    #[serde(default)]
+    pub templates: Option<std::path::PathBuf>,
 }
 
 /// Story filters of one digest; empty lists mean "no constraint".
@@ -50,9 +66,10 @@ pub struct DigestFilter {
     pub exclude_models: Vec<String>,
     pub include_people: Vec<String>,
     pub exclude_people: Vec<String>,
-    /// Feed names or URLs.
+    /// Feed names or URLs; items of other feeds are left out.
     pub include_feeds: Vec<String>,
     pub exclude_feeds: Vec<String>,
+    /// Only items in these languages (`en`, `de`; items of unknown language are kept).
     pub languages: Vec<String>,
     /// A story needs at least this many distinct sources.
     pub min_sources: usize,
@@ -68,6 +85,15 @@ fn default_max_stories() -> usize {
 }
 fn default_subject() -> String {
     "aiwire {{ name }} digest, {{ date }}: {{ stories }} stories".into()
+}
+fn default_top_stories() -> usize {
+    10
+}
+fn default_update_min_new_sources() -> usize {
+    2
+}
+fn default_feed_health_after() -> HumanDuration {
+    HumanDuration::hours(24)
 }
 fn default_max_age() -> HumanDuration {
     HumanDuration::hours(48)

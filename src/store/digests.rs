@@ -28,6 +28,35 @@ impl Store {
         Ok(t.map(from_ts))
     }
 
+    /// Every recorded run of a digest, oldest scheduled time first.
+    pub fn digest_runs(&self, digest: &str) -> anyhow::Result<Vec<DigestRunRow>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT id, scheduled_for, created_at, period_from, period_to, story_count, state
+             FROM digest_runs WHERE digest = ?1 ORDER BY scheduled_for, id",
+        )?;
+        let rows = stmt.query_map([digest], |r| {
+            Ok(DigestRunRow {
+                id: r.get(0)?,
+                scheduled_for: from_ts(r.get(1)?),
+                created_at: from_ts(r.get(2)?),
+                period_from: from_ts(r.get(3)?),
+                period_to: from_ts(r.get(4)?),
+                story_count: r.get(5)?,
+                state: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The JSON form of a recorded run's digest, as it was when recorded.
+    pub fn digest_run_json(&self, run: i64) -> anyhow::Result<String> {
+        Ok(self.conn().query_row(
+            "SELECT body_json FROM digest_runs WHERE id = ?1",
+            [run],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Digests sent and failed, for metrics.
     pub fn digest_counts(&self) -> anyhow::Result<(i64, i64)> {
         Ok(self.conn().query_row(
@@ -36,6 +65,19 @@ impl Store {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?)
     }
+}
+
+/// A recorded run, as listed by [`Store::digest_runs`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigestRunRow {
+    pub id: i64,
+    pub scheduled_for: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub period_from: DateTime<Utc>,
+    pub period_to: DateTime<Utc>,
+    pub story_count: i64,
+    /// `pending`, `sent` or `failed`.
+    pub state: String,
 }
 
 /// A run to record before anything is sent.
