@@ -12,14 +12,31 @@ use aiwire::parse::{ParseContext, parse_feed};
 use aiwire::store::Store;
 use support::{Daemon, FeedServer, NotifySocket, eventually, free_port, http_get, rss};
 
-fn config(dir: &Path, server: &FeedServer, http_port: u16, feeds: &[&str]) -> String {
+/// What the test's config holds besides the feeds.
+#[derive(Clone, Copy, PartialEq)]
+enum Digest {
+    None,
+    EveryMinute,
+}
+
+fn config(
+    dir: &Path,
+    server: &FeedServer,
+    http_port: u16,
+    feeds: &[&str],
+    digest: Digest,
+) -> String {
     let mut c = format!(
         "[store]\npath = \"{db}\"\n\n[fetch]\nallow_private_addresses = true\n\n[http]\nlisten = \"127.0.0.1:{http_port}\"\n\n\
-         [[digest]]\nname = \"minutely\"\nschedule = \"* * * * *\"\ntimezone = \"UTC\"\nto = [\"reader@example.org\"]\n\n\
          [mail]\ntransport = \"file\"\ndir = \"{outbox}\"\nfrom = \"aiwire <aiwire@localhost>\"\n",
         db = dir.join("aiwire.db").display(),
         outbox = dir.join("outbox").display(),
     );
+    if digest == Digest::EveryMinute {
+        c.push_str(
+            "\n[[digest]]\nname = \"minutely\"\nschedule = \"* * * * *\"\ntimezone = \"UTC\"\nto = [\"reader@example.org\"]\n",
+        );
+    }
     for path in feeds {
         c.push_str(&format!("\n[[feed]]\nurl = \"{}\"\n", server.url(path)));
     }
@@ -59,7 +76,7 @@ fn daemon_runs_reloads_and_stops_cleanly() {
     let config_path = dir.path().join("aiwire.toml");
     std::fs::write(
         &config_path,
-        config(dir.path(), &server, http_port, &["/a.xml"]),
+        config(dir.path(), &server, http_port, &["/a.xml"], Digest::None),
     )
     .unwrap();
     let mut notify = NotifySocket::bind(dir.path());
@@ -80,7 +97,37 @@ fn daemon_runs_reloads_and_stops_cleanly() {
         "no WATCHDOG=1"
     );
 
-    // A digest fires at the next minute boundary (the schedule is `* * * * *` in UTC).
+    assert!(
+        eventually(Duration::from_secs(20), || daemon
+            .log_text()
+            .contains("Fetch cycle done")),
+        "log:\n{}",
+        daemon.log_text()
+    );
+
+    // SIGHUP with a second feed and a digest: the feed is polled and the digest scheduled
+    // without a restart. Feed a's items are stored by now, so the first run has content.
+    std::fs::write(
+        &config_path,
+        config(
+            dir.path(),
+            &server,
+            http_port,
+            &["/a.xml", "/b.xml"],
+            Digest::EveryMinute,
+        ),
+    )
+    .unwrap();
+    notify.drain();
+    daemon.signal("HUP");
+    assert!(notify.wait_for("RELOADING=1", Duration::from_secs(10)));
+    assert!(notify.wait_for("READY=1", Duration::from_secs(10)));
+    assert!(
+        eventually(Duration::from_secs(20), || server.hits("/b.xml") >= 1),
+        "feed b was not polled after SIGHUP; log:\n{}",
+        daemon.log_text()
+    );
+    // The digest fires at the next minute boundary (`* * * * *` in UTC).
     assert!(
         eventually(Duration::from_secs(75), || eml_count(dir.path()) >= 1),
         "no digest written; log:\n{}",
@@ -89,6 +136,12 @@ fn daemon_runs_reloads_and_stops_cleanly() {
 
     let (status, body) = http_get(http_port, "/healthz");
     assert_eq!((status, body.as_str()), (200, "ok\n"));
+    // The .eml is written before the ledger marks the delivery sent.
+    assert!(eventually(Duration::from_secs(10), || {
+        http_get(http_port, "/metrics")
+            .1
+            .contains("\naiwire_digests_sent_total 1\n")
+    }));
     let (status, metrics) = http_get(http_port, "/metrics");
     assert_eq!(status, 200);
     let scrape =
@@ -104,14 +157,13 @@ fn daemon_runs_reloads_and_stops_cleanly() {
                 _ => f64::NAN,
             })
     };
-    assert_eq!(value("aiwire_items", None), Some(3.0), "{metrics}");
-    assert_eq!(value("aiwire_feeds", Some(("state", "active"))), Some(1.0));
+    assert_eq!(value("aiwire_items", None), Some(4.0), "{metrics}");
+    assert_eq!(value("aiwire_feeds", Some(("state", "active"))), Some(2.0));
     assert_eq!(
         value("aiwire_fetches_total", Some(("outcome", "fetched"))),
-        Some(1.0),
+        Some(2.0),
         "{metrics}"
     );
-    assert!(value("aiwire_digests_sent_total", None).unwrap_or(0.0) >= 1.0);
     assert!(
         scrape
             .samples
@@ -127,28 +179,12 @@ fn daemon_runs_reloads_and_stops_cleanly() {
         fetched_at: chrono::Utc::now(),
     };
     let parsed = parse_feed(atom.as_bytes(), &ctx).unwrap();
-    assert_eq!(parsed.entries.len(), 3, "{atom}");
+    assert_eq!(parsed.entries.len(), 4, "{atom}");
     let (status, filtered) = http_get(http_port, "/stories.atom?company=NoSuchCompany");
     assert_eq!(status, 200);
     assert_eq!(
         parse_feed(filtered.as_bytes(), &ctx).unwrap().entries.len(),
         0
-    );
-
-    // SIGHUP with a second feed: it is polled without a restart.
-    std::fs::write(
-        &config_path,
-        config(dir.path(), &server, http_port, &["/a.xml", "/b.xml"]),
-    )
-    .unwrap();
-    notify.drain();
-    daemon.signal("HUP");
-    assert!(notify.wait_for("RELOADING=1", Duration::from_secs(10)));
-    assert!(notify.wait_for("READY=1", Duration::from_secs(10)));
-    assert!(
-        eventually(Duration::from_secs(20), || server.hits("/b.xml") >= 1),
-        "feed b was not polled after SIGHUP; log:\n{}",
-        daemon.log_text()
     );
 
     // SIGHUP with a broken config: rejected, logged, the daemon keeps running.
@@ -184,7 +220,13 @@ fn daemon_without_systemd_runs_and_stops() {
     let server = FeedServer::start();
     server.set("/a.xml", rss("alpha", &[("1", "One story")]));
     let config_path = dir.path().join("aiwire.toml");
-    let text = config(dir.path(), &server, free_port(), &["/a.xml"]);
+    let text = config(
+        dir.path(),
+        &server,
+        free_port(),
+        &["/a.xml"],
+        Digest::EveryMinute,
+    );
     std::fs::write(&config_path, text).unwrap();
     let mut daemon = Daemon::start(&config_path, None, &dir.path().join("log"));
     assert!(eventually(Duration::from_secs(20), || server

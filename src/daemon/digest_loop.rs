@@ -22,14 +22,17 @@ pub async fn run(
 ) {
     let mut current = generation.borrow_and_update().clone();
     let mut next = schedule(&shared, &current);
+    let mut reloaded = false;
     loop {
         shared.liveness.beat(Loop::Digest);
         if *shutdown.borrow() {
             break;
         }
-        if generation.has_changed().unwrap_or(false) {
+        // `changed()` below marks the new value seen, hence the flag beside `has_changed`.
+        if reloaded || generation.has_changed().unwrap_or(false) {
             current = generation.borrow_and_update().clone();
             next = schedule(&shared, &current);
+            reloaded = false;
         }
         tokio::task::block_in_place(|| {
             record_due_runs(&shared.store, &current.config, &mut next, Utc::now())
@@ -48,7 +51,10 @@ pub async fn run(
         let wait = wait_until(next.values().min().copied(), Utc::now());
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            changed = generation.changed() => if changed.is_err() { break },
+            changed = generation.changed() => match changed {
+                Ok(()) => reloaded = true,
+                Err(_) => break,
+            },
             _ = shutdown.changed() => {}
         }
     }

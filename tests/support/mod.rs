@@ -170,56 +170,62 @@ fn dechunk(mut s: &str) -> String {
     out
 }
 
-/// A fake `NOTIFY_SOCKET`: collects every datagram the daemon sends.
+/// A fake `NOTIFY_SOCKET`: a thread collects every datagram the daemon sends (systemd reads
+/// promptly too; an unread socket fills after a few datagrams and blocks the sender).
 pub struct NotifySocket {
     pub path: PathBuf,
-    socket: UnixDatagram,
-    pub received: Vec<String>,
+    received: Arc<Mutex<Vec<String>>>,
+    seen: usize,
 }
 
 impl NotifySocket {
     pub fn bind(dir: &Path) -> NotifySocket {
         let path = dir.join("notify.sock");
         let socket = UnixDatagram::bind(&path).unwrap();
-        socket
-            .set_read_timeout(Some(Duration::from_millis(200)))
-            .unwrap();
+        let received: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = received.clone();
+        thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = socket.recv(&mut buf) {
+                sink.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+            }
+        });
         NotifySocket {
             path,
-            socket,
-            received: Vec::new(),
+            received,
+            seen: 0,
         }
     }
 
-    /// Reads datagrams until one has a line equal to `line`, or the deadline passes.
+    /// Waits until a datagram not looked at before has a line equal to `line`.
     pub fn wait_for(&mut self, line: &str, within: Duration) -> bool {
         let deadline = Instant::now() + within;
-        let mut seen = self.received.len();
         loop {
-            for msg in &self.received[seen..] {
-                if msg.lines().any(|l| l == line) {
-                    return true;
+            {
+                let received = self.received.lock().unwrap();
+                for (i, msg) in received.iter().enumerate().skip(self.seen) {
+                    if msg.lines().any(|l| l == line) {
+                        self.seen = i + 1;
+                        return true;
+                    }
                 }
             }
-            seen = self.received.len();
             if Instant::now() > deadline {
                 return false;
             }
-            let mut buf = [0u8; 4096];
-            if let Ok(n) = self.socket.recv(&mut buf) {
-                self.received
-                    .push(String::from_utf8_lossy(&buf[..n]).into_owned());
-            }
+            thread::sleep(Duration::from_millis(20));
         }
     }
 
-    /// Drains what arrived so far.
+    /// Skips every datagram received so far.
     pub fn drain(&mut self) {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = self.socket.recv(&mut buf) {
-            self.received
-                .push(String::from_utf8_lossy(&buf[..n]).into_owned());
-        }
+        self.seen = self.received.lock().unwrap().len();
+    }
+
+    pub fn all(&self) -> Vec<String> {
+        self.received.lock().unwrap().clone()
     }
 }
 
