@@ -4,6 +4,7 @@
 # asserts nothing (tests never assert on wall time).
 #
 #   scripts/measure_daemon.sh [path/to/aiwire]     # default: target/release/aiwire (built if missing)
+#   HTTP_PORT=9187 scripts/measure_daemon.sh       # the same with the HTTP listener on
 #
 # The 500 feeds are generated RSS files (10 items each) read through file:// paths, so no
 # network is touched. READY is observed on a fake NOTIFY_SOCKET, as systemd would see it.
@@ -29,6 +30,7 @@ for i in $(seq 1 "$feeds"); do
 done
 {
     printf '[store]\npath = "%s/aiwire.db"\n\n[fetch]\nallow_private_addresses = true\n\n' "$work"
+    if [ -n "${HTTP_PORT:-}" ]; then printf '[http]\nlisten = "127.0.0.1:%s"\n\n' "$HTTP_PORT"; fi
     printf '[[digest]]\nname = "daily"\nschedule = "0 7 * * *"\ntimezone = "UTC"\nto = ["r@example.org"]\n\n'
     printf '[mail]\ntransport = "file"\ndir = "%s/outbox"\nfrom = "aiwire <aiwire@localhost>"\n' "$work"
     for i in $(seq 1 "$feeds"); do printf '\n[[feed]]\nurl = "%s/feeds/%s.xml"\n' "$work" "$i"; done
@@ -98,5 +100,8 @@ for i in range(runs):
         print(f"idle RSS 15 s after a restart (nothing due): {rss_kib(p.pid)/1024:.1f} MiB; threads: {len(os.listdir(f'/proc/{p.pid}/task'))}")
     stop(p)
 print(f"start-to-READY on an existing database over {runs} runs: median {statistics.median(times):.1f} ms, min {min(times):.1f}, max {max(times):.1f}")
+import re
+inner = [int(m) for m in re.findall(r"start_ms=(\d+)", open(os.path.join(work, "log")).read())]
+print(f"daemon-side start (run() entry to READY, from the log): {inner}")
 print(f"database size: {os.path.getsize(os.path.join(work, 'aiwire.db'))/1024/1024:.1f} MiB")
 PY
