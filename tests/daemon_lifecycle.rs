@@ -136,6 +136,14 @@ fn daemon_runs_reloads_and_stops_cleanly() {
 
     let (status, body) = http_get(http_port, "/healthz");
     assert_eq!((status, body.as_str()), (200, "ok\n"));
+    // STATUS= carries feeds, the last cycle and the next digest.
+    assert!(
+        eventually(Duration::from_secs(10), || notify.all().iter().any(|m| {
+            m.contains("STATUS=2 feeds; last cycle") && m.contains("next digest minutely at")
+        })),
+        "{:?}",
+        notify.all()
+    );
     // The .eml is written before the ledger marks the delivery sent.
     assert!(eventually(Duration::from_secs(10), || {
         http_get(http_port, "/metrics")
