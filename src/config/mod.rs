@@ -91,8 +91,9 @@ impl Default for RetentionConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
-    /// Address of the optional health / metrics / Atom listener, e.g. `127.0.0.1:9187`; off when unset.
-    pub listen: Option<String>,
+    /// Address of the optional health / metrics / Atom listener, e.g. `127.0.0.1:9187`; off when
+    /// unset. Parsed here so a typo is a config error with a line number, not a start-up failure.
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 /// A config problem, located in the file when possible.

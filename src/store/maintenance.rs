@@ -1,4 +1,5 @@
-//! Upkeep: retention with tombstones, fetch-log trimming, `PRAGMA optimize`, incremental vacuum.
+//! Upkeep: retention with tombstones, fetch-log trimming, `PRAGMA optimize`, incremental vacuum,
+//! and the WAL checkpoint that closes the database cleanly at shutdown.
 
 use chrono::{DateTime, Utc};
 use rusqlite::params;
@@ -58,5 +59,114 @@ impl Store {
         self.conn()
             .execute_batch("PRAGMA optimize; PRAGMA incremental_vacuum;")?;
         Ok(())
+    }
+
+    /// Makes incremental vacuum possible on a database created without it: `auto_vacuum` only
+    /// changes with a full `VACUUM`, done once. Returns whether that full vacuum ran.
+    pub fn ensure_incremental_vacuum(&self) -> anyhow::Result<VacuumMode> {
+        let mode: i64 = self
+            .conn()
+            .query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
+        if mode == 2 {
+            return Ok(VacuumMode::AlreadyIncremental);
+        }
+        self.conn()
+            .execute_batch("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")?;
+        Ok(VacuumMode::ConvertedNow)
+    }
+
+    /// Pages on the free list (reclaimable by the incremental vacuum).
+    pub fn free_pages(&self) -> anyhow::Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("PRAGMA freelist_count", [], |r| r.get(0))?)
+    }
+
+    /// Folds the WAL back into the database file and truncates it, so the file on disk is
+    /// complete on its own; called once at shutdown, before the connection is dropped.
+    pub fn checkpoint(&self) -> anyhow::Result<()> {
+        self.conn()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+}
+
+/// What [`Store::ensure_incremental_vacuum`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VacuumMode {
+    AlreadyIncremental,
+    ConvertedNow,
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::config::FeedConfig;
+    use crate::model::{DateSource, ParsedEntry, Tags};
+
+    fn entry(key: &str) -> (ParsedEntry, Tags) {
+        let e = ParsedEntry {
+            key: key.into(),
+            title: format!("title {key}"),
+            link: None,
+            canonical_link: None,
+            published: Utc::now(),
+            date_source: DateSource::Feed,
+            summary: String::new(),
+            language: None,
+            authors: vec![],
+            content_html: None,
+            guid: None,
+        };
+        (e, Tags::default())
+    }
+
+    #[test]
+    fn pruned_items_leave_tombstones_and_never_return() {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let feed = FeedConfig {
+            url: "https://a.test/f".into(),
+            name: None,
+            user_agent: None,
+            min_interval: None,
+            max_interval: None,
+            ai_only: false,
+            weight: 1.0,
+        };
+        let id = s.sync_feeds(&[feed], now).unwrap()[0].id;
+        let old = now - Duration::days(100);
+        assert_eq!(s.insert_items(id, &[entry("old")], old).unwrap().len(), 1);
+        assert_eq!(s.insert_items(id, &[entry("new")], now).unwrap().len(), 1);
+        let report = s
+            .prune(now - Duration::days(90), now - Duration::days(30), now)
+            .unwrap();
+        assert_eq!(report.items, 1);
+        assert_eq!(s.item_total().unwrap(), 1);
+        // The feed still lists the pruned item: it is not ingested again.
+        let again = s
+            .insert_items(id, &[entry("old"), entry("new"), entry("newer")], now)
+            .unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(s.item_total().unwrap(), 2);
+        s.optimize().unwrap();
+        assert_eq!(s.integrity_check().unwrap(), "ok");
+    }
+
+    #[test]
+    fn databases_are_converted_to_incremental_vacuum_once() {
+        // `Store::configure` switches to WAL before setting auto_vacuum, so even a fresh
+        // database starts without it; the first upkeep pass converts it, later ones do not.
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("a.db")).unwrap();
+        s.ensure_incremental_vacuum().unwrap();
+        assert_eq!(
+            s.ensure_incremental_vacuum().unwrap(),
+            VacuumMode::AlreadyIncremental
+        );
+        s.checkpoint().unwrap();
+        assert_eq!(s.integrity_check().unwrap(), "ok");
     }
 }

@@ -7,6 +7,7 @@ mod digests;
 mod feeds;
 mod items;
 mod maintenance;
+mod stats;
 mod stories;
 
 use std::fs::File;
@@ -22,6 +23,7 @@ pub use digests::*;
 pub use feeds::*;
 pub use items::*;
 pub use maintenance::*;
+pub use stats::*;
 
 /// Every file of `migrations/`, embedded at build time.
 static MIGRATIONS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/migrations");

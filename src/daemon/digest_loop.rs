@@ -1,0 +1,94 @@
+//! The digest loop: record a run for every digest whose fire time has come, deliver whatever
+//! is pending (including retries), then sleep until the next fire time, a reload (which
+//! reschedules every digest) or shutdown. Planning and delivery are `send_digest`'s; this
+//! loop only decides when to call them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+
+use super::liveness::{BEAT_EVERY, Loop};
+use super::{Generation, Shared, lock};
+use crate::send_digest::{deliver_pending, plan, record_due_runs};
+
+/// Runs until `shutdown` turns true.
+pub async fn run(
+    shared: Arc<Shared>,
+    mut generation: watch::Receiver<Arc<Generation>>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut current = generation.borrow_and_update().clone();
+    let mut next = schedule(&shared, &current);
+    let mut reloaded = false;
+    loop {
+        shared.liveness.beat(Loop::Digest);
+        if *shutdown.borrow() {
+            break;
+        }
+        // `changed()` below marks the new value seen, hence the flag beside `has_changed`.
+        if reloaded || generation.has_changed().unwrap_or(false) {
+            current = generation.borrow_and_update().clone();
+            next = schedule(&shared, &current);
+            reloaded = false;
+        }
+        tokio::task::block_in_place(|| {
+            record_due_runs(&shared.store, &current.config, &mut next, Utc::now())
+        });
+        publish_next(&shared, &next);
+        match deliver_pending(&shared.store, &current.mailer, &current.config, Utc::now()).await {
+            Ok(r) if r.sent + r.retrying + r.failed > 0 => tracing::info!(
+                sent = r.sent,
+                retrying = r.retrying,
+                failed = r.failed,
+                "Digest deliveries done."
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "digest delivery pass failed"),
+        }
+        let wait = wait_until(next.values().min().copied(), Utc::now());
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            changed = generation.changed() => match changed {
+                Ok(()) => reloaded = true,
+                Err(_) => break,
+            },
+            _ = shutdown.changed() => {}
+        }
+    }
+    tracing::debug!("digest loop stopped");
+}
+
+/// Next fire time of every digest of this config (a reload reschedules them all).
+fn schedule(shared: &Shared, current: &Generation) -> HashMap<String, DateTime<Utc>> {
+    let planned = plan(&lock(&shared.store), &current.config, Utc::now());
+    let next = planned.unwrap_or_else(|e| {
+        tracing::error!(error = %format!("{e:#}"), "cannot plan digests; none will be sent until a reload");
+        HashMap::new()
+    });
+    for (name, at) in &next {
+        tracing::info!(digest = %name, next = %at.to_rfc3339(), "Digest scheduled.");
+    }
+    publish_next(shared, &next);
+    next
+}
+
+fn publish_next(shared: &Shared, next: &HashMap<String, DateTime<Utc>>) {
+    let soonest = next
+        .iter()
+        .min_by_key(|(_, at)| **at)
+        .map(|(name, at)| (name.clone(), *at));
+    *shared.next_digest.lock().unwrap_or_else(|p| p.into_inner()) = soonest;
+}
+
+/// Sleep until the next fire time, but wake at every heartbeat to retry pending deliveries.
+fn wait_until(next: Option<DateTime<Utc>>, now: DateTime<Utc>) -> StdDuration {
+    next.map_or(BEAT_EVERY, |t| {
+        (t - now)
+            .to_std()
+            .unwrap_or(StdDuration::ZERO)
+            .clamp(StdDuration::from_millis(100), BEAT_EVERY)
+    })
+}

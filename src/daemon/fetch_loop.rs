@@ -1,0 +1,145 @@
+//! The feed-poll loop: refresh the feeds whose time has come, cluster what is new, count it,
+//! then sleep until the next feed is due, a reload arrives or shutdown begins. On shutdown no
+//! new fetch starts; the ones in flight finish (the supervisor bounds how long it waits).
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use tokio::sync::watch;
+
+use super::liveness::{BEAT_EVERY, Loop};
+use super::metrics::CycleSummary;
+use super::{Generation, Shared, lock};
+use crate::refresh::{RefreshResult, refresh_feed};
+use crate::store::FeedRow;
+
+/// Runs until `shutdown` turns true.
+pub async fn run(
+    shared: Arc<Shared>,
+    mut generation: watch::Receiver<Arc<Generation>>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        shared.liveness.beat(Loop::Fetch);
+        if *shutdown.borrow() {
+            break;
+        }
+        let current = generation.borrow_and_update().clone();
+        let due = lock(&shared.store).due_feeds(Utc::now());
+        match due {
+            Ok(due) if !due.is_empty() => cycle(&shared, &current, due, &shutdown).await,
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "cannot read due feeds"),
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+        let next = lock(&shared.store).next_fetch_at().ok().flatten();
+        tokio::select! {
+            _ = tokio::time::sleep(wait_until(next, Utc::now())) => {}
+            changed = generation.changed() => if changed.is_err() { break },
+            _ = shutdown.changed() => {}
+        }
+    }
+    tracing::debug!("fetch loop stopped");
+}
+
+/// How long to sleep until `next`: never past a heartbeat, never a busy spin.
+fn wait_until(next: Option<DateTime<Utc>>, now: DateTime<Utc>) -> StdDuration {
+    next.map_or(BEAT_EVERY, |t| {
+        (t - now)
+            .to_std()
+            .unwrap_or(StdDuration::ZERO)
+            .clamp(StdDuration::from_millis(100), BEAT_EVERY)
+    })
+}
+
+/// One fetch cycle over the due feeds, bounded by `[fetch] concurrency`.
+async fn cycle(
+    shared: &Shared,
+    current: &Generation,
+    due: Vec<FeedRow>,
+    shutdown: &watch::Receiver<bool>,
+) {
+    let limit = current.config.fetch.concurrency.max(1);
+    let deps = &current.deps;
+    // `take_while` is polled only when a slot frees up, so after shutdown begins no new fetch
+    // starts while the ones already running complete.
+    let reports: Vec<_> = futures_util::stream::iter(due)
+        .take_while(|_| std::future::ready(!*shutdown.borrow()))
+        .map(|feed| async move { refresh_feed(deps, &feed, Utc::now()).await })
+        .buffer_unordered(limit)
+        .inspect(|_| shared.liveness.beat(Loop::Fetch))
+        .collect()
+        .await;
+    let failed = reports
+        .iter()
+        .filter(|r| matches!(r.result, RefreshResult::Failed(_)))
+        .count();
+    let new_items: usize = reports
+        .iter()
+        .map(|r| match r.result {
+            RefreshResult::New(n) => n,
+            _ => 0,
+        })
+        .sum();
+    // Clustering is CPU work under the store lock: keep it off the async workers' backs.
+    let placed = tokio::task::block_in_place(|| {
+        crate::assign::assign_pending(
+            &mut lock(&shared.store),
+            &current.config.cluster,
+            Utc::now(),
+        )
+    });
+    let placed = placed.unwrap_or_else(|e| {
+        tracing::error!(error = %format!("{e:#}"), "cannot place new items into stories");
+        0
+    });
+    let samples = {
+        let store = lock(&shared.store);
+        store.fetch_log_after(shared.metrics.last_fetch_log_id())
+    };
+    match samples {
+        Ok(samples) => shared.metrics.observe_fetches(&samples),
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "cannot read the fetch log for metrics")
+        }
+    }
+    shared.metrics.observe_cycle(CycleSummary {
+        finished_at: Utc::now(),
+        feeds: reports.len(),
+        failed,
+        new_items,
+    });
+    tracing::info!(
+        feeds = reports.len(),
+        failed,
+        new_items,
+        placed,
+        "Fetch cycle done."
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+
+    #[test]
+    fn waits_are_bounded() {
+        let now = Utc::now();
+        assert_eq!(wait_until(None, now), BEAT_EVERY);
+        assert_eq!(
+            wait_until(Some(now - Duration::hours(1)), now),
+            StdDuration::from_millis(100)
+        );
+        assert_eq!(wait_until(Some(now + Duration::hours(1)), now), BEAT_EVERY);
+        assert_eq!(
+            wait_until(Some(now + Duration::seconds(5)), now),
+            StdDuration::from_secs(5)
+        );
+    }
+}

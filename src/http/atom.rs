@@ -1,0 +1,252 @@
+//! Renders deduplicated stories as an Atom 1.0 feed (RFC 4287), one entry per story: the
+//! first report leads, every other report is listed in the content. Pure: stories, filter,
+//! URL and clock arrive as arguments. Entry ids (`urn:aiwire:story:N`) are stable because
+//! story ids are.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::store::{StoredItem, StoryFilter, StoryHeader};
+
+/// One story with its reports, earliest published first.
+#[derive(Debug, Clone)]
+pub struct AtomStory {
+    pub header: StoryHeader,
+    pub items: Vec<StoredItem>,
+}
+
+/// Pairs story headers (in their order) with their items.
+pub fn group(headers: Vec<StoryHeader>, items: Vec<StoredItem>) -> Vec<AtomStory> {
+    let mut by_story: HashMap<i64, Vec<StoredItem>> = HashMap::new();
+    for item in items {
+        if let Some(s) = item.story_id {
+            by_story.entry(s).or_default().push(item);
+        }
+    }
+    headers
+        .into_iter()
+        .filter_map(|header| {
+            let mut items = by_story.remove(&header.story)?;
+            items.sort_by_key(|i| (i.published, i.id));
+            Some(AtomStory { header, items })
+        })
+        .collect()
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Escapes text for XML content and attribute values, dropping characters XML 1.0 forbids.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn title_for(filter: &StoryFilter) -> String {
+    let mut parts = Vec::new();
+    for (kind, v) in [
+        ("company", &filter.company),
+        ("model", &filter.model),
+        ("person", &filter.person),
+    ] {
+        if let Some(v) = v {
+            parts.push(format!("{kind} {v}"));
+        }
+    }
+    if filter.min_sources > 1 {
+        parts.push(format!("at least {} sources", filter.min_sources));
+    }
+    if parts.is_empty() {
+        "aiwire: stories".into()
+    } else {
+        format!("aiwire: stories ({})", parts.join(", "))
+    }
+}
+
+/// The whole feed document.
+pub fn render(
+    stories: &[AtomStory],
+    filter: &StoryFilter,
+    self_url: &str,
+    now: DateTime<Utc>,
+) -> String {
+    let updated = stories
+        .iter()
+        .map(|s| s.header.updated)
+        .max()
+        .unwrap_or(now);
+    let mut out = String::with_capacity(1024 + stories.len() * 1024);
+    let _ = write!(
+        out,
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n\
+         <title>{}</title>\n<id>urn:aiwire:stories</id>\n<updated>{}</updated>\n\
+         <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n\
+         <generator version=\"{}\">aiwire</generator>\n",
+        escape(&title_for(filter)),
+        rfc3339(updated),
+        escape(self_url),
+        env!("CARGO_PKG_VERSION"),
+    );
+    for story in stories {
+        render_entry(&mut out, story);
+    }
+    out.push_str("</feed>\n");
+    out
+}
+
+fn render_entry(out: &mut String, story: &AtomStory) {
+    let Some(lead) = story.items.first() else {
+        return;
+    };
+    let _ = write!(
+        out,
+        "<entry>\n<id>urn:aiwire:story:{}</id>\n<title>{}</title>\n<updated>{}</updated>\n<published>{}</published>\n\
+         <author><name>{}</name></author>\n",
+        story.header.story,
+        escape(&lead.title),
+        rfc3339(story.header.updated),
+        rfc3339(lead.published),
+        escape(&lead.source),
+    );
+    if let Some(link) = lead.link.as_deref().or(lead.canonical_link.as_deref()) {
+        let _ = writeln!(out, "<link rel=\"alternate\" href=\"{}\"/>", escape(link));
+    }
+    let mut tags: Vec<(&str, &str)> = Vec::new();
+    for item in &story.items {
+        for (scheme, names) in [
+            ("company", &item.tags.companies),
+            ("model", &item.tags.models),
+            ("person", &item.tags.people),
+        ] {
+            for name in names {
+                if !tags.contains(&(scheme, name.as_str())) {
+                    tags.push((scheme, name.as_str()));
+                }
+            }
+        }
+    }
+    for (scheme, name) in tags {
+        let _ = writeln!(
+            out,
+            "<category scheme=\"urn:aiwire:{scheme}\" term=\"{}\"/>",
+            escape(name)
+        );
+    }
+    if !lead.summary.is_empty() {
+        let _ = writeln!(out, "<summary>{}</summary>", escape(&lead.summary));
+    }
+    // The content is HTML, escaped once more to travel inside the XML element.
+    let mut html = format!(
+        "<p>Reported by {} source{}:</p><ul>",
+        story.header.sources,
+        if story.header.sources == 1 { "" } else { "s" }
+    );
+    for item in &story.items {
+        let title = escape(&item.title);
+        let source = escape(&item.source);
+        match item.link.as_deref() {
+            Some(link) => {
+                let _ = write!(
+                    html,
+                    "<li><a href=\"{}\">{title}</a> ({source})</li>",
+                    escape(link)
+                );
+            }
+            None => {
+                let _ = write!(html, "<li>{title} ({source})</li>");
+            }
+        }
+    }
+    html.push_str("</ul>");
+    let _ = write!(
+        out,
+        "<content type=\"html\">{}</content>\n</entry>\n",
+        escape(&html)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Tags;
+    use crate::parse::{ParseContext, parse_feed};
+
+    fn item(id: i64, story: i64, source: &str, title: &str) -> StoredItem {
+        StoredItem {
+            id,
+            feed_id: id,
+            source: source.into(),
+            feed_url: format!("https://{source}.test/feed"),
+            key: format!("k{id}"),
+            guid: None,
+            title: title.into(),
+            link: Some(format!("https://{source}.test/{id}?a=1&b=2")),
+            canonical_link: None,
+            summary: "A <b>summary</b> & more".into(),
+            language: Some("en".into()),
+            published: DateTime::from_timestamp(1_700_000_000 + id, 0).unwrap(),
+            first_seen: DateTime::from_timestamp(1_700_000_100 + id, 0).unwrap(),
+            ai_topic: true,
+            story_id: Some(story),
+            cluster_signal: None,
+            cluster_score: None,
+            cluster_matched: vec![],
+            pinned: false,
+            tags: Tags {
+                companies: vec!["OpenAI".into()],
+                ..Tags::default()
+            },
+        }
+    }
+
+    #[test]
+    fn feed_parses_back_with_one_entry_per_story() {
+        let headers = vec![StoryHeader {
+            story: 7,
+            updated: DateTime::from_timestamp(1_700_000_200, 0).unwrap(),
+            sources: 2,
+        }];
+        let items = vec![
+            item(2, 7, "verge", "OpenAI ships <GPT-5> & more"),
+            item(1, 7, "ars", "OpenAI releases GPT-5"),
+        ];
+        let stories = group(headers, items);
+        let filter = StoryFilter {
+            company: Some("OpenAI".into()),
+            ..StoryFilter::default()
+        };
+        let xml = render(
+            &stories,
+            &filter,
+            "http://127.0.0.1:9187/stories.atom?company=OpenAI",
+            Utc::now(),
+        );
+        let ctx = ParseContext {
+            feed_url: None,
+            http_charset: None,
+            fetched_at: Utc::now(),
+        };
+        let parsed = parse_feed(xml.as_bytes(), &ctx).unwrap();
+        assert_eq!(parsed.entries.len(), 1, "{xml}");
+        assert_eq!(parsed.entries[0].title, "OpenAI releases GPT-5");
+        assert_eq!(
+            parsed.title.as_deref(),
+            Some("aiwire: stories (company OpenAI)")
+        );
+    }
+}
