@@ -99,7 +99,12 @@ fn main() {
         base.len(),
         bytes as f64 / N as f64
     );
-    println!("compile taxonomy: {:.1} ms", build.as_secs_f64() * 1e3);
+    let (heap, patterns) = tagger.automaton_size();
+    println!(
+        "compile taxonomy: {:.1} ms ({patterns} patterns, automaton {:.1} MB)",
+        build.as_secs_f64() * 1e3,
+        heap as f64 / 1e6
+    );
     println!(
         "tag {N} items on one core: {:.3} s = {:.0} items/s ({:.1} MB/s), {tags} tags",
         tagging.as_secs_f64(),

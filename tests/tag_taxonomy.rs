@@ -109,7 +109,10 @@ fn errors_name_file_and_line() {
         "[[model]]\nname = \"M\"\nowner = \"Nobody Inc\"\n",
     );
     let err = Tagger::load(&[p]).unwrap_err().to_string();
-    assert!(err.contains("Nobody Inc"), "{err}");
+    assert!(
+        err.contains("owner.toml:2") && err.contains("Nobody Inc"),
+        "{err}"
+    );
 
     let missing = dir.path().join("missing.toml");
     let err = format!("{:#}", Tagger::load(&[missing]).unwrap_err());

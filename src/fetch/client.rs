@@ -217,17 +217,11 @@ async fn respond(
 }
 
 fn outcome(outcome: FetchOutcome, status: Option<u16>) -> Attempt {
-    Attempt {
-        outcome,
-        status,
-        bytes: 0,
-        duration: std::time::Duration::ZERO,
-        moved_to: None,
-    }
+    Attempt::new(outcome, status)
 }
 
 fn failed(error: FetchError, status: Option<u16>, moved_to: Option<String>) -> Attempt {
-    let mut a = outcome(FetchOutcome::Failed(error), status);
+    let mut a = Attempt::failed(error, status);
     a.moved_to = moved_to;
     a
 }

@@ -6,13 +6,7 @@ use url::Url;
 use super::{Attempt, CacheHints, FetchError, FetchOutcome, FetchRequest, Fetched};
 
 pub(super) async fn fetch(url: &Url, req: &FetchRequest, max_body: u64) -> Attempt {
-    let fail = |e: FetchError| Attempt {
-        outcome: FetchOutcome::Failed(e),
-        status: None,
-        bytes: 0,
-        duration: std::time::Duration::ZERO,
-        moved_to: None,
-    };
+    let fail = |e: FetchError| Attempt::failed(e, None);
     let Ok(path) = url.to_file_path() else {
         return fail(FetchError::BadUrl {
             url: url.to_string(),
@@ -46,22 +40,17 @@ pub(super) async fn fetch(url: &Url, req: &FetchRequest, max_body: u64) -> Attem
             )
         });
     if stamp.is_some() && req.etag == stamp {
-        return Attempt {
-            outcome: FetchOutcome::NotModified {
-                hints: CacheHints::default(),
-                etag: None,
-                last_modified: None,
-            },
-            status: None,
-            bytes: 0,
-            duration: std::time::Duration::ZERO,
-            moved_to: None,
+        let not_modified = FetchOutcome::NotModified {
+            hints: CacheHints::default(),
+            etag: None,
+            last_modified: None,
         };
+        return Attempt::new(not_modified, None);
     }
     match tokio::fs::read(&path).await {
-        Ok(body) => Attempt {
-            bytes: body.len() as u64,
-            outcome: FetchOutcome::Fetched(Fetched {
+        Ok(body) => {
+            let bytes = body.len() as u64;
+            let fetched = Fetched {
                 body,
                 final_url: url.to_string(),
                 status: 200,
@@ -69,11 +58,11 @@ pub(super) async fn fetch(url: &Url, req: &FetchRequest, max_body: u64) -> Attem
                 etag: stamp,
                 last_modified: None,
                 hints: CacheHints::default(),
-            }),
-            status: None,
-            duration: std::time::Duration::ZERO,
-            moved_to: None,
-        },
+            };
+            let mut a = Attempt::new(FetchOutcome::Fetched(fetched), None);
+            a.bytes = bytes;
+            a
+        }
         Err(e) => fail(file_err(e)),
     }
 }

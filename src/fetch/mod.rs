@@ -185,10 +185,13 @@ impl Fetcher {
     pub async fn fetch(&self, req: &FetchRequest) -> Attempt {
         let start = Instant::now();
         let mut attempt = match url::Url::parse(&req.url) {
-            Err(e) => Attempt::failed(FetchError::BadUrl {
-                url: req.url.clone(),
-                reason: e.to_string(),
-            }),
+            Err(e) => Attempt::failed(
+                FetchError::BadUrl {
+                    url: req.url.clone(),
+                    reason: e.to_string(),
+                },
+                None,
+            ),
             Ok(url) if url.scheme() == "file" => {
                 file::fetch(&url, req, self.inner.limits.max_body).await
             }
@@ -200,14 +203,18 @@ impl Fetcher {
 }
 
 impl Attempt {
-    fn failed(error: FetchError) -> Attempt {
+    fn new(outcome: FetchOutcome, status: Option<u16>) -> Attempt {
         Attempt {
-            outcome: FetchOutcome::Failed(error),
-            status: None,
+            outcome,
+            status,
             bytes: 0,
             duration: Duration::ZERO,
             moved_to: None,
         }
+    }
+
+    fn failed(error: FetchError, status: Option<u16>) -> Attempt {
+        Attempt::new(FetchOutcome::Failed(error), status)
     }
 }
 

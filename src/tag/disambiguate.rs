@@ -182,12 +182,8 @@ pub fn resolve(
     let mut tags = Tags::default();
     let mut model_owners: Vec<Option<u32>> = Vec::new();
     let push = |list: &mut Vec<String>, name: &str| {
-        let key = norm(name);
-        if !list.iter().any(|x| norm(x) == key) {
+        if !list.iter().any(|x| same_name(x, name)) {
             list.push(name.to_string());
-            true
-        } else {
-            false
         }
     };
     for &(_, m, ok) in &all {
@@ -287,6 +283,34 @@ fn tier_name(c: &Compiled, fam: u32, tier: u32, all: &[(usize, &Mention, bool)])
         }
     }
     Some(f.canonical(version, Some(tier), None))
+}
+
+/// Equal ignoring case and everything but letters and digits ("GPT-4o mini" = "gpt 4o-mini").
+fn same_name(a: &str, b: &str) -> bool {
+    let key = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(|c| c.to_lowercase())
+            .collect::<Vec<char>>()
+    };
+    if a.is_ascii() && b.is_ascii() {
+        let mut x = a
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase());
+        let mut y = b
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase());
+        loop {
+            match (x.next(), y.next()) {
+                (None, None) => return true,
+                (p, q) if p != q => return false,
+                _ => {}
+            }
+        }
+    }
+    key(a) == key(b)
 }
 
 /// Comparison key: lower case, letters and digits only.

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::family::{self, FamilyInfo};
 use super::people;
@@ -336,6 +336,7 @@ impl Compiled {
         let ac = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&b.patterns)?;
         Ok(Compiled {
             ac,
@@ -356,6 +357,11 @@ impl Compiled {
                 .collect(),
             given,
         })
+    }
+
+    /// Heap bytes of the automaton and the number of patterns in it.
+    pub fn automaton_size(&self) -> (usize, usize) {
+        (self.ac.memory_usage(), self.ac.patterns_len())
     }
 
     /// One pass of the automaton over `text`, then selection of non-overlapping mentions

@@ -89,6 +89,11 @@ impl Tagger {
         })
     }
 
+    /// Heap bytes of the compiled automaton and its number of patterns.
+    pub fn automaton_size(&self) -> (usize, usize) {
+        self.compiled.automaton_size()
+    }
+
     /// Tags one text.
     pub fn tag(&self, input: TagInput<'_>) -> Tags {
         let german = input

@@ -95,6 +95,9 @@ pub struct Entry {
     /// In a user file: remove the built-in entry of that name.
     #[serde(default)]
     pub disabled: bool,
+    /// "file:line" of the entry, for errors found after merging.
+    #[serde(skip)]
+    pub at: String,
 }
 
 /// A model family with version patterns ("GPT" + "-4o" + " mini").
@@ -165,6 +168,8 @@ pub struct Family {
     pub replace: bool,
     #[serde(default)]
     pub disabled: bool,
+    #[serde(skip)]
+    pub at: String,
 }
 
 fn space() -> String {
@@ -176,7 +181,7 @@ pub const BUILTIN: &str = include_str!("../../config/taxonomy.toml");
 
 /// Parses one taxonomy text; `origin` names it in errors.
 pub fn parse(text: &str, origin: &str) -> anyhow::Result<TaxonomyFile> {
-    let file: TaxonomyFile = toml::from_str(text).map_err(|e| {
+    let mut file: TaxonomyFile = toml::from_str(text).map_err(|e| {
         let line = e
             .span()
             .map(|s| line_of(text, s.start).to_string())
@@ -184,6 +189,18 @@ pub fn parse(text: &str, origin: &str) -> anyhow::Result<TaxonomyFile> {
         anyhow::anyhow!("{origin}:{line}: {}", e.message())
     })?;
     validate(&file, text, origin)?;
+    let at = |start: usize| format!("{origin}:{}", line_of(text, start));
+    for e in file
+        .companies
+        .iter_mut()
+        .chain(&mut file.models)
+        .chain(&mut file.people)
+    {
+        e.at = at(e.name.span().start);
+    }
+    for f in &mut file.families {
+        f.at = at(f.name.span().start);
+    }
     Ok(file)
 }
 
@@ -348,20 +365,22 @@ pub fn check_owners(t: &TaxonomyFile) -> anyhow::Result<()> {
             && !known(o)
         {
             bail!(
-                "model {:?}: owner {o:?} is not a company of the taxonomy",
+                "{}: model {:?}: owner {o:?} is not a company of the taxonomy",
+                m.at,
                 m.name.get_ref()
             );
         }
     }
     for f in &t.families {
         if f.prefixes.is_empty() && f.weak.is_empty() {
-            bail!("family {:?} has no prefixes", f.name.get_ref());
+            bail!("{}: family {:?} has no prefixes", f.at, f.name.get_ref());
         }
         if let Some(o) = &f.owner
             && !known(o)
         {
             bail!(
-                "family {:?}: owner {o:?} is not a company of the taxonomy",
+                "{}: family {:?}: owner {o:?} is not a company of the taxonomy",
+                f.at,
                 f.name.get_ref()
             );
         }
