@@ -29,7 +29,8 @@ pub enum SmtpTls {
 #[serde(deny_unknown_fields)]
 pub struct MailConfig {
     pub transport: Transport,
-    /// File transport: one `.eml` file per message in this directory.
+    /// File transport: one `.eml` file per message in this directory (default: `outbox/`
+    /// beside the database).
     pub dir: Option<PathBuf>,
     /// Sender mailbox, `Name <addr@host>` or `addr@host`.
     pub from: String,

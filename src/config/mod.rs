@@ -204,6 +204,17 @@ impl Config {
         if let Some(d) = &mut self.mail.dir {
             fix(d);
         }
+        // The file transport writes beside the database unless told otherwise, so a config
+        // without [mail] (e.g. one that only fetches) is complete.
+        if self.mail.dir.is_none() && self.mail.transport == Transport::File {
+            self.mail.dir = Some(
+                self.store
+                    .path
+                    .parent()
+                    .unwrap_or(Path::new("."))
+                    .join("outbox"),
+            );
+        }
         if let Some(p) = &mut self.mail.password_file {
             fix(p);
         }
@@ -296,12 +307,6 @@ impl Config {
             ));
         }
         match m.transport {
-            Transport::File if m.dir.is_none() => {
-                return Err((
-                    "mail.dir".into(),
-                    "the file transport needs `dir`, the folder to write .eml files into".into(),
-                ));
-            }
             Transport::Smtp if m.host.is_none() => {
                 return Err(("mail.host".into(), "the smtp transport needs `host`".into()));
             }

@@ -129,6 +129,10 @@ impl Store {
 
     fn configure(&self) -> anyhow::Result<()> {
         self.conn.busy_timeout(Duration::from_secs(10))?;
+        // Must come before the first table exists (and so before WAL) to take effect on a new
+        // database; on an existing one it is a no-op until the next VACUUM.
+        self.conn
+            .execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")?;
         // WAL keeps readers (CLI) and the daemon's writer out of each other's way.
         let mode: String = self
             .conn
@@ -138,8 +142,7 @@ impl Store {
         }
         self.conn.execute_batch(
             "PRAGMA foreign_keys = ON;
-             PRAGMA synchronous = NORMAL;
-             PRAGMA auto_vacuum = INCREMENTAL;",
+             PRAGMA synchronous = NORMAL;",
         )?;
         Ok(())
     }
