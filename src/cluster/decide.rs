@@ -11,6 +11,8 @@ use crate::model::{ItemId, StoryId};
 const QUERY_TERMS: usize = 12;
 /// How many stories per feature (the most recent) are considered.
 const POSTINGS_PER_TERM: usize = 128;
+/// Feature count at which the configured thresholds apply unscaled.
+const REFERENCE_FEATURES: f32 = 16.0;
 /// How many items an explanation names.
 const MATCHED_ITEMS: usize = 3;
 /// How many recent members are compared to name the matched items.
@@ -131,6 +133,9 @@ impl Clusterer {
         let query_norm = norm(&query).max(1e-6);
         let n_docs = self.doc_freq.n_docs();
         let window_secs = self.window().num_seconds().max(1) as f32;
+        // Short texts share few features even when they report the same event, so the bar
+        // scales with the square root of the item's feature count (reference: 16 features).
+        let length_factor = (entry.unit_terms.len() as f32 / REFERENCE_FEATURES).sqrt();
         let mut best: Option<Scored> = None;
         for story_id in self.candidates(entry) {
             let Some(story) = self.stories.get(&story_id) else {
@@ -153,11 +158,12 @@ impl Clusterer {
                 (entry.published - story.last).num_seconds().max(0)
             } as f32;
             let score = cosine - self.config.time_penalty * (gap / window_secs);
-            let threshold = if story.has_language(entry.language) {
+            let base = if story.has_language(entry.language) {
                 self.config.similarity_threshold
             } else {
                 self.config.cross_language_threshold
             };
+            let threshold = base * length_factor;
             let margin = score - threshold;
             if best.as_ref().is_none_or(|b| margin > b.margin) {
                 best = Some(Scored {

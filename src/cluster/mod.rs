@@ -32,7 +32,9 @@ use story::{Entry, Story};
 pub struct ClusterConfig {
     /// How far around a story's time span a new report may still join it (hours).
     pub window_hours: u32,
-    /// Minimum cosine similarity between an item and a story's centroid to join it.
+    /// Minimum cosine similarity between an item and a story's centroid to join it, for an
+    /// item with 16 features; the bar scales with the square root of the item's feature
+    /// count, because short texts share fewer features when they report the same event.
     pub similarity_threshold: f32,
     /// The same threshold when the story has no item in the item's language.
     pub cross_language_threshold: f32,
@@ -47,8 +49,8 @@ impl Default for ClusterConfig {
     fn default() -> Self {
         ClusterConfig {
             window_hours: 72,
-            similarity_threshold: 0.3,
-            cross_language_threshold: 0.2,
+            similarity_threshold: 0.12,
+            cross_language_threshold: 0.1,
             near_duplicate_similarity: 0.8,
             time_penalty: 0.1,
         }

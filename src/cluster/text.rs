@@ -82,6 +82,8 @@ struct Token {
     number: Option<f64>,
     /// Whether the token was glued to the previous one by a hyphen.
     hyphen_joined: bool,
+    /// Whether the token opens a sentence (so its capital says nothing).
+    sentence_start: bool,
 }
 
 /// Computes the features of an item.
@@ -156,6 +158,7 @@ fn merge_terms(mut acc: Vec<(u64, f32)>) -> Vec<(u64, f32)> {
 }
 
 fn add_tokens(tokens: &[Token], lang: Lang, field: f32, lex: &Lexicon, acc: &mut Vec<(u64, f32)>) {
+    let title_case = is_title_case(tokens, lex);
     for (i, tok) in tokens.iter().enumerate() {
         if let Some(value) = tok.number {
             push(acc, Kind::Number, &format_number(value), field);
@@ -196,7 +199,14 @@ fn add_tokens(tokens: &[Token], lang: Lang, field: f32, lex: &Lexicon, acc: &mut
         match lang {
             Lang::En => {
                 let stem = lex.en_stemmer.stem(&tok.lower);
-                push(acc, Kind::Word, &stem, field);
+                // In English running text a capital inside a sentence marks a name.
+                let proper = tok.capitalized && !tok.sentence_start && !title_case;
+                let weight = if proper {
+                    field * PROPER_NOUN_WEIGHT
+                } else {
+                    field
+                };
+                push(acc, Kind::Word, &stem, weight);
             }
             Lang::De => {
                 let stem = lex.de_stemmer.stem(&tok.lower);
@@ -220,6 +230,18 @@ fn add_tokens(tokens: &[Token], lang: Lang, field: f32, lex: &Lexicon, acc: &mut
             push(acc, Kind::Skeleton, &skeleton, field);
         }
     }
+}
+
+/// Weight of an English proper noun relative to other words.
+const PROPER_NOUN_WEIGHT: f32 = 1.5;
+
+/// Whether most content words are capitalized (headline style), so capitals mark nothing.
+fn is_title_case(tokens: &[Token], lex: &Lexicon) -> bool {
+    let words = tokens
+        .iter()
+        .filter(|t| t.number.is_none() && !lex.is_stop(&t.lower));
+    let (n, caps) = words.fold((0, 0), |(n, c), t| (n + 1, c + usize::from(t.capitalized)));
+    n >= 3 && caps * 10 >= n * 6
 }
 
 /// The consonants of a word without a plural ending, doubles collapsed, at most six.
@@ -297,10 +319,14 @@ fn tokenize(text: &str) -> Vec<Token> {
     let mut tokens: Vec<Token> = Vec::new();
     let mut i = 0;
     let mut glued = false;
+    let mut sentence_start = true;
     while i < chars.len() {
         let c = chars[i];
         if !c.is_alphanumeric() {
             glued = c == '-' && i > 0 && chars[i - 1].is_alphanumeric();
+            if matches!(c, '.' | '!' | '?' | ':' | '|') {
+                sentence_start = true;
+            }
             i += 1;
             continue;
         }
@@ -314,8 +340,11 @@ fn tokenize(text: &str) -> Vec<Token> {
             i += 1;
         }
         let word: String = chars[start..i].iter().collect();
-        tokens.push(make_token(&word, glued));
+        let mut token = make_token(&word, glued);
+        token.sentence_start = sentence_start;
+        tokens.push(token);
         glued = false;
+        sentence_start = false;
     }
     apply_scale_words(&mut tokens);
     tokens
@@ -329,6 +358,7 @@ fn make_token(word: &str, hyphen_joined: bool) -> Token {
         lower,
         capitalized,
         hyphen_joined,
+        sentence_start: false,
     }
 }
 
