@@ -13,6 +13,8 @@ const QUERY_TERMS: usize = 12;
 const POSTINGS_PER_TERM: usize = 128;
 /// Feature count at which the configured thresholds apply unscaled.
 const REFERENCE_FEATURES: f32 = 16.0;
+/// How many pre-ranked candidate stories are scored exactly.
+const SCORED_CANDIDATES: usize = 32;
 /// How many items an explanation names.
 const MATCHED_ITEMS: usize = 3;
 /// How many recent members are compared to name the matched items.
@@ -105,7 +107,8 @@ impl Clusterer {
         })
     }
 
-    /// Candidate stories: the stories holding the item's rarest shared features.
+    /// Candidate stories: the stories holding the item's rarest features, pre-ranked by the
+    /// IDF-weighted mass of those features they share, best [`SCORED_CANDIDATES`] kept.
     fn candidates(&self, entry: &Entry) -> Vec<StoryId> {
         let mut ranked: Vec<(f32, u64)> = entry
             .unit_terms
@@ -114,14 +117,24 @@ impl Clusterer {
             .map(|&(t, w)| (w * self.doc_freq.idf(t), t))
             .collect();
         ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let mut out: Vec<StoryId> = ranked
-            .iter()
-            .take(QUERY_TERMS)
-            .flat_map(|&(_, t)| self.postings.recent(t, POSTINGS_PER_TERM).iter().copied())
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
+        let mut hits: Vec<(StoryId, f32)> = Vec::new();
+        for &(weight, t) in ranked.iter().take(QUERY_TERMS) {
+            let idf = self.doc_freq.idf(t);
+            for &story in self.postings.recent(t, POSTINGS_PER_TERM) {
+                hits.push((story, weight * idf));
+            }
+        }
+        hits.sort_unstable_by_key(|&(s, _)| s);
+        let mut merged: Vec<(StoryId, f32)> = Vec::new();
+        for (story, w) in hits {
+            match merged.last_mut() {
+                Some(last) if last.0 == story => last.1 += w,
+                _ => merged.push((story, w)),
+            }
+        }
+        merged.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        merged.truncate(SCORED_CANDIDATES);
+        merged.into_iter().map(|(s, _)| s).collect()
     }
 
     fn decide_by_similarity(&self, entry: &Entry) -> Decision {
