@@ -42,7 +42,7 @@ impl Kind {
             Kind::Word => 1.0,
             Kind::Number => 1.5,
             Kind::ModelName => 1.5,
-            Kind::Entity => 2.0,
+            Kind::Entity => 1.0,
             Kind::Skeleton => 0.5,
         }
     }
