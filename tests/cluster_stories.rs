@@ -264,6 +264,13 @@ fn explanation_names_matched_items() {
     assert_eq!(heise.signal, Signal::SimilarEvent);
     assert!(heise.score > 0.0 && !heise.matched.is_empty());
     assert!(heise.matched.iter().all(|m| (10..=14).contains(m)));
+    let line = heise.to_string();
+    assert!(
+        line.starts_with("joined story") && line.contains("similar_event"),
+        "{line}"
+    );
+    let phi3 = &decisions[fixtures.iter().position(|f| f.id == PHI3.id).unwrap()];
+    assert!(phi3.to_string().starts_with("started story"));
 }
 
 #[test]

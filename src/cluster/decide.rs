@@ -24,6 +24,7 @@ const EXPLAIN_SCAN: usize = 64;
 struct Scored {
     story: StoryId,
     score: f32,
+    bar: f32,
     margin: f32,
 }
 
@@ -63,6 +64,7 @@ impl Clusterer {
             signal,
             score: 1.0,
             matched: vec![other],
+            bar: 0.0,
             runner_up: None,
         })
     }
@@ -82,6 +84,7 @@ impl Clusterer {
                 signal: Signal::NearDuplicate,
                 score: 1.0,
                 matched: vec![other],
+                bar: 1.0,
                 runner_up: None,
             });
         }
@@ -103,6 +106,7 @@ impl Clusterer {
             signal: Signal::NearDuplicate,
             score,
             matched: vec![other],
+            bar: self.config.near_duplicate_similarity,
             runner_up: None,
         })
     }
@@ -182,6 +186,7 @@ impl Clusterer {
                 best = Some(Scored {
                     story: story_id,
                     score,
+                    bar: threshold,
                     margin,
                 });
             }
@@ -192,6 +197,7 @@ impl Clusterer {
                 signal: Signal::SimilarEvent,
                 score: b.score,
                 matched: self.closest_members(&query, b.story),
+                bar: b.bar,
                 runner_up: None,
             },
             Some(b) => Decision {
@@ -199,6 +205,7 @@ impl Clusterer {
                 signal: Signal::NewStory,
                 score: b.score,
                 matched: self.closest_members(&query, b.story),
+                bar: b.bar,
                 runner_up: Some(b.story),
             },
             None => Decision {
@@ -206,6 +213,7 @@ impl Clusterer {
                 signal: Signal::NewStory,
                 score: 0.0,
                 matched: vec![],
+                bar: 0.0,
                 runner_up: None,
             },
         }

@@ -57,6 +57,31 @@ impl Default for ClusterConfig {
     }
 }
 
+impl ClusterConfig {
+    /// Checks what serde cannot; returns the dotted key and what was expected (the shape of
+    /// the config module's errors).
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        if self.window_hours == 0 {
+            return Err(("cluster.window_hours".into(), "expected at least 1".into()));
+        }
+        let unit = [
+            ("similarity_threshold", self.similarity_threshold),
+            ("cross_language_threshold", self.cross_language_threshold),
+            ("near_duplicate_similarity", self.near_duplicate_similarity),
+            ("time_penalty", self.time_penalty),
+        ];
+        for (key, value) in unit {
+            if !(value.is_finite() && (0.0..=1.0).contains(&value)) {
+                return Err((
+                    format!("cluster.{key}"),
+                    "expected a number from 0 to 1".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Which signal decided an assignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -80,14 +105,58 @@ pub enum Signal {
 pub struct Decision {
     pub story: StoryId,
     pub signal: Signal,
-    /// Similarity that decided (1.0 for links and GUIDs; for a new story, the best rejected).
+    /// Similarity that decided (1.0 for links, GUIDs and identical titles; for a new story,
+    /// the best rejected candidate's score, 0 when there was none).
     pub score: f32,
+    /// The bar `score` was held to: the near-duplicate threshold, or the similarity
+    /// threshold scaled for the item's length and the story's languages (0 for exact keys).
+    pub bar: f32,
     /// Items of the story that the decision rested on (for a new story: the closest items
     /// of the best rejected story, if any).
     pub matched: Vec<ItemId>,
     /// The best rejected story, for explanations of new stories.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runner_up: Option<StoryId>,
+}
+
+/// One line for `aiwire explain`, e.g. `joined story 3: similar_event, score 0.40 (bar 0.25),
+/// closest items 11, 10, 14`.
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let signal = match self.signal {
+            Signal::NewStory => "new_story",
+            Signal::SameLink => "same_link",
+            Signal::SameGuid => "same_guid",
+            Signal::NearDuplicate => "near_duplicate",
+            Signal::SimilarEvent => "similar_event",
+            Signal::AlreadyAssigned => "already_assigned",
+        };
+        let items = self
+            .matched
+            .iter()
+            .map(ItemId::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        match (self.signal, self.runner_up) {
+            (Signal::NewStory, Some(other)) => write!(
+                f,
+                "started story {}: closest story {other} scored {:.2} (bar {:.2}), its closest items {items}",
+                self.story, self.score, self.bar
+            ),
+            (Signal::NewStory, None) => {
+                write!(
+                    f,
+                    "started story {}: no candidate story in the window",
+                    self.story
+                )
+            }
+            _ => write!(
+                f,
+                "joined story {}: {signal}, score {:.2} (bar {:.2}), matched items {items}",
+                self.story, self.score, self.bar
+            ),
+        }
+    }
 }
 
 /// Why an operator correction could not be applied.
@@ -174,6 +243,7 @@ impl Clusterer {
                 story: entry.story,
                 signal: Signal::AlreadyAssigned,
                 score: 1.0,
+                bar: 0.0,
                 matched: vec![],
                 runner_up: None,
             };
