@@ -19,7 +19,8 @@ enum Kind {
     Number,
     /// A word joined with a following number (`GPT-4o`, `Llama 3`, `MAI-1`).
     ModelName,
-    /// An entity from the tagger (company, model, person), by canonical name.
+    /// An entity from the tagger (company, model, person), by canonical name. The name's words
+    /// are features already, so this light extra weight mainly joins alias spellings.
     Entity,
     /// Consonant skeleton of a capitalized word, which survives misspelled or transliterated
     /// names (`Suleyman` / `Suleiman`) and German/English cognates (`Modell` / `model`).
@@ -42,8 +43,8 @@ impl Kind {
             Kind::Word => 1.0,
             Kind::Number => 1.5,
             Kind::ModelName => 1.5,
-            Kind::Entity => 1.0,
-            Kind::Skeleton => 0.5,
+            Kind::Entity => 0.5,
+            Kind::Skeleton => 0.25,
         }
     }
 }
