@@ -52,7 +52,7 @@ impl Default for ClusterConfig {
             similarity_threshold: 0.12,
             cross_language_threshold: 0.1,
             near_duplicate_similarity: 0.8,
-            time_penalty: 0.1,
+            time_penalty: 0.5,
         }
     }
 }
