@@ -334,3 +334,35 @@ fn same_input_gives_same_decisions() {
     let (_, b) = run(&fixtures);
     assert_eq!(a, b);
 }
+
+#[test]
+fn empty_text_starts_a_story_and_merging_a_story_into_itself_is_a_no_op() {
+    let mut clusterer = Clusterer::new(ClusterConfig::default(), 1);
+    let mut empty = item(&MAI1_SCOOP);
+    empty.title.clear();
+    empty.summary.clear();
+    empty.canonical_link = None;
+    empty.tags = Tags::default();
+    let d = clusterer.assign(&empty);
+    assert_eq!(d.signal, Signal::NewStory);
+    clusterer.merge(d.story, d.story).unwrap();
+    assert_eq!(clusterer.members(d.story), Some(&[MAI1_SCOOP.id][..]));
+    let again = clusterer.assign(&empty);
+    assert_eq!(
+        (again.story, again.signal),
+        (d.story, Signal::AlreadyAssigned)
+    );
+}
+
+#[test]
+fn config_defaults_validate_and_bad_values_are_named() {
+    assert!(ClusterConfig::default().validate().is_ok());
+    let bad = ClusterConfig {
+        similarity_threshold: 1.5,
+        ..ClusterConfig::default()
+    };
+    assert_eq!(
+        bad.validate().unwrap_err().0,
+        "cluster.similarity_threshold"
+    );
+}

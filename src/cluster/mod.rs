@@ -281,6 +281,9 @@ impl Clusterer {
         if !self.stories.contains_key(&into) {
             return Err(CorrectionError::UnknownStory(into));
         }
+        if into == from {
+            return Ok(());
+        }
         let members = match self.stories.get(&from) {
             Some(s) => s.items.clone(),
             None => return Err(CorrectionError::UnknownStory(from)),
