@@ -360,7 +360,8 @@ impl Clusterer {
             .stories
             .entry(entry.story)
             .or_insert_with(|| Story::new(entry.published));
-        for term in story.add(id, entry) {
+        let doc_freq = &self.doc_freq;
+        for term in story.add(id, entry, |t| doc_freq.idf(t)) {
             self.postings.add(term, entry.story);
         }
     }
@@ -371,7 +372,8 @@ impl Clusterer {
         let entry = self.items.remove(&id)?;
         let story_id = entry.story;
         let story = self.stories.get_mut(&story_id)?;
-        for term in story.remove(id, &entry) {
+        let doc_freq = &self.doc_freq;
+        for term in story.remove(id, &entry, |t| doc_freq.idf(t)) {
             self.postings.remove(term, story_id);
         }
         if story.items.is_empty() {

@@ -36,7 +36,7 @@ pub struct Story {
     pub centroid: DetMap<u64, f32>,
     pub n_german: u32,
     pub n_other: u32,
-    /// IDF-weighted centroid length and the document count it was computed at.
+    /// IDF-weighted centroid length and the document count of its last full computation.
     norm_cache: Cell<Option<(f32, u32)>>,
 }
 
@@ -53,8 +53,9 @@ impl Story {
         }
     }
 
-    /// Adds a member; returns the features that are new to the story.
-    pub fn add(&mut self, id: ItemId, entry: &Entry) -> Vec<u64> {
+    /// Adds a member; returns the features that are new to the story. The cached weighted
+    /// length is updated for the member's features only, at the current IDF.
+    pub fn add(&mut self, id: ItemId, entry: &Entry, idf: impl Fn(u64) -> f32) -> Vec<u64> {
         if self.items.is_empty() {
             self.first = entry.published;
             self.last = entry.published;
@@ -67,36 +68,52 @@ impl Story {
             Lang::En => self.n_other += 1,
         }
         let mut fresh = Vec::new();
+        let mut delta = 0.0;
         for &(t, w) in &entry.unit_terms {
             let slot = self.centroid.entry(t).or_insert_with(|| {
                 fresh.push(t);
                 0.0
             });
+            let old = *slot;
             *slot += w;
+            let i = idf(t);
+            delta += (*slot * *slot - old * old) * i * i;
         }
-        self.norm_cache.set(None);
+        self.shift_norm(delta);
         fresh
+    }
+
+    fn shift_norm(&mut self, delta_sq: f32) {
+        if let Some((norm, at)) = self.norm_cache.get() {
+            let sq = (norm * norm + delta_sq).max(0.0);
+            self.norm_cache.set(Some((sq.sqrt(), at)));
+        }
     }
 
     /// Removes a member; returns the features the story no longer has. The caller fixes the
     /// time span with [`Story::set_span`].
-    pub fn remove(&mut self, id: ItemId, entry: &Entry) -> Vec<u64> {
+    pub fn remove(&mut self, id: ItemId, entry: &Entry, idf: impl Fn(u64) -> f32) -> Vec<u64> {
         self.items.retain(|&i| i != id);
         match entry.language {
             Lang::De => self.n_german = self.n_german.saturating_sub(1),
             Lang::En => self.n_other = self.n_other.saturating_sub(1),
         }
         let mut gone = Vec::new();
+        let mut delta = 0.0;
         for &(t, w) in &entry.unit_terms {
             if let Some(slot) = self.centroid.get_mut(&t) {
+                let old = *slot;
                 *slot -= w;
-                if *slot <= 1e-4 {
+                let new = if *slot <= 1e-4 { 0.0 } else { *slot };
+                let i = idf(t);
+                delta += (new * new - old * old) * i * i;
+                if new == 0.0 {
                     self.centroid.remove(&t);
                     gone.push(t);
                 }
             }
         }
-        self.norm_cache.set(None);
+        self.shift_norm(delta);
         gone
     }
 
@@ -112,8 +129,9 @@ impl Story {
         }
     }
 
-    /// Length of the IDF-weighted centroid, recomputed when the story changed or the
-    /// document count grew by more than 5 % since the last computation.
+    /// Length of the IDF-weighted centroid. Member changes update it incrementally; it is
+    /// recomputed in full when the document count (and so every IDF) drifted by more than 5 %
+    /// since the last full computation.
     pub fn weighted_norm(&self, n_docs: u32, idf: impl Fn(u64) -> f32) -> f32 {
         if let Some((norm, at)) = self.norm_cache.get()
             && n_docs <= at + at / 20
