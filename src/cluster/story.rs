@@ -10,6 +10,9 @@ use super::minhash::Signature;
 use super::text::Lang;
 use crate::model::{ItemId, StoryId};
 
+/// Stories up to this size recompute their weighted length exactly after each change.
+const EXACT_NORM_MAX_ITEMS: usize = 32;
+
 /// One remembered item.
 #[derive(Debug)]
 pub struct Entry {
@@ -84,7 +87,11 @@ impl Story {
     }
 
     fn shift_norm(&mut self, delta_sq: f32) {
-        if let Some((norm, at)) = self.norm_cache.get() {
+        // Small stories are cheap to recompute exactly, and their decisions are the most
+        // sensitive to the length; large ones take the incremental update.
+        if self.items.len() <= EXACT_NORM_MAX_ITEMS {
+            self.norm_cache.set(None);
+        } else if let Some((norm, at)) = self.norm_cache.get() {
             let sq = (norm * norm + delta_sq).max(0.0);
             self.norm_cache.set(Some((sq.sqrt(), at)));
         }
