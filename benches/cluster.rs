@@ -104,6 +104,7 @@ fn run(n: usize) -> anyhow::Result<()> {
     let config = ClusterConfig::default();
     let window = Duration::hours(i64::from(config.window_hours));
     let mut clusterer = Clusterer::new(config, 1);
+    let rss_before_kib = peak_rss_kib();
     let started = Instant::now();
     let cpu_started = cpu_seconds();
     let mut max_remembered = 0;
@@ -118,11 +119,12 @@ fn run(n: usize) -> anyhow::Result<()> {
     let cpu = cpu_seconds() - cpu_started;
     // On a shared machine wall time includes waiting for a core; CPU time does not.
     println!(
-        "items={n} wall_s={secs:.2} items_per_wall_s={:.0} cpu_s={cpu:.2} items_per_cpu_s={:.0} us_per_item={:.1} max_items_in_window={max_remembered} peak_rss_mib={:.1}",
+        "items={n} wall_s={secs:.2} items_per_wall_s={:.0} cpu_s={cpu:.2} items_per_cpu_s={:.0} us_per_item={:.1} max_items_in_window={max_remembered} peak_rss_mib={:.1} peak_before_clustering_mib={:.1}",
         n as f64 / secs,
         n as f64 / cpu,
         cpu * 1e6 / n as f64,
-        peak_rss_kib() as f64 / 1024.0
+        peak_rss_kib() as f64 / 1024.0,
+        rss_before_kib as f64 / 1024.0
     );
     Ok(())
 }
