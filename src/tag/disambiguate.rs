@@ -19,8 +19,9 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn near(list: &[(u32, usize)], subject: u32, m: &Mention) -> bool {
-        list.iter()
-            .any(|&(s, pos)| s == subject && pos + NEAR >= m.start && pos <= m.end + NEAR)
+        list.iter().any(|&(s, pos)| {
+            s == subject && pos + NEAR >= m.start && pos <= m.end + NEAR
+        })
     }
 
     fn anywhere(&self, subject: u32) -> bool {
@@ -58,15 +59,7 @@ pub fn resolve(
     let mut all: Vec<(usize, &Mention, bool)> = Vec::new();
     for (fi, f) in ctx.fields.iter().enumerate() {
         for m in &f.mentions {
-            all.push((
-                fi,
-                m,
-                !m.weak
-                    && !matches!(
-                        m.what,
-                        What::Orphan { .. } | What::Tier { orphan: true, .. }
-                    ),
-            ));
+            all.push((fi, m, !m.weak && !matches!(m.what, What::Orphan { .. } | What::Tier { orphan: true, .. })));
         }
     }
     let topic = ctx.topic();
@@ -123,10 +116,7 @@ pub fn resolve(
         let subject = c.families[fam as usize].subject;
         all.iter().any(|(_, m, ok)| {
             *ok && m.subject == subject
-                && !matches!(
-                    m.what,
-                    What::Orphan { .. } | What::Tier { orphan: true, .. }
-                )
+                && !matches!(m.what, What::Orphan { .. } | What::Tier { orphan: true, .. })
         })
     };
     for i in 0..all.len() {
@@ -134,10 +124,7 @@ pub fn resolve(
         if ok {
             continue;
         }
-        if let What::Orphan { fam, .. }
-        | What::Tier {
-            fam, orphan: true, ..
-        } = m.what
+        if let What::Orphan { fam, .. } | What::Tier { fam, orphan: true, .. } = m.what
             && family_present(fam, &all)
         {
             all[i].2 = true;

@@ -70,12 +70,7 @@ impl FamilyInfo {
     }
 
     /// Canonical name for a version and/or tier (and size when it is part of the name).
-    pub fn canonical(
-        &self,
-        version: Option<&str>,
-        tier: Option<u32>,
-        size: Option<&str>,
-    ) -> String {
+    pub fn canonical(&self, version: Option<&str>, tier: Option<u32>, size: Option<&str>) -> String {
         let mut s = self.name.clone();
         let tier = tier.map(|t| self.tiers[t as usize].as_str());
         match (version, tier) {
@@ -212,7 +207,8 @@ impl FamilyInfo {
             }
             p += 1 + n2;
         }
-        if p < b.len() && (b[p] == b'B' || b[p] == b'b' || b[p] == b'M') && right_ok(text, p + 1) {
+        if p < b.len() && (b[p] == b'B' || b[p] == b'b' || b[p] == b'M') && right_ok(text, p + 1)
+        {
             let mut s = text[pos..p].to_string();
             s.push('B');
             if b[p] == b'M' {
@@ -396,10 +392,7 @@ pub fn orphan(
             let vstart = head.len() - vlen;
             if vlen > 0
                 && head.as_bytes()[vstart].is_ascii_digit()
-                && head[..vstart]
-                    .chars()
-                    .next_back()
-                    .is_none_or(|c| !is_word(c))
+                && head[..vstart].chars().next_back().is_none_or(|c| !is_word(c))
             {
                 version = Some(head[vstart..].to_string());
                 start = vstart;

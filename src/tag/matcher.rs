@@ -163,10 +163,10 @@ impl Compiled {
         let mut company_ids: HashMap<String, u32> = HashMap::new();
 
         let add_entry = |b: &mut Builder,
-                         entities: &mut Vec<EntityInfo>,
-                         e: &Entry,
-                         kind: Kind,
-                         owner: Option<u32>|
+                             entities: &mut Vec<EntityInfo>,
+                             e: &Entry,
+                             kind: Kind,
+                             owner: Option<u32>|
          -> u32 {
             let id = entities.len() as u32;
             let name = e.name.get_ref().trim().to_string();
@@ -183,9 +183,7 @@ impl Compiled {
                 .chain(&e.weak)
                 .chain(&e.surnames)
                 .any(|x| x.trim() == name)
-                || e.aliases
-                    .iter()
-                    .any(|x| x.trim().eq_ignore_ascii_case(&name));
+                || e.aliases.iter().any(|x| x.trim().eq_ignore_ascii_case(&name));
             // one- and two-letter names ("X") are matched only through their aliases
             if !listed && name.chars().count() > 2 {
                 b.add(
@@ -289,7 +287,8 @@ impl Compiled {
                     },
                 );
             }
-            for (list, versioned) in [(&f.orphan_tiers, false), (&f.orphan_versioned_tiers, true)] {
+            for (list, versioned) in [(&f.orphan_tiers, false), (&f.orphan_versioned_tiers, true)]
+            {
                 for o in list {
                     if let Some(tier) = info.tier_index(o) {
                         b.add(
@@ -494,7 +493,8 @@ impl Compiled {
                     versioned,
                     exact,
                 } => {
-                    if &text[s..e] != &**exact || !right_ok(text, e) && !german_s(text, e, german) {
+                    if &text[s..e] != &**exact || !right_ok(text, e) && !german_s(text, e, german)
+                    {
                         continue;
                     }
                     let info = &self.families[*fam as usize];

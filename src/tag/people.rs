@@ -33,10 +33,7 @@ fn word_at(text: &str, pos: usize) -> Option<(&str, usize)> {
                     let tail = &rest[i + 1..];
                     if c == '\''
                         && tail.starts_with('s')
-                        && tail[1..]
-                            .chars()
-                            .next()
-                            .is_none_or(|x| !x.is_alphanumeric())
+                        && tail[1..].chars().next().is_none_or(|x| !x.is_alphanumeric())
                     {
                         break;
                     }

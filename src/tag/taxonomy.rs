@@ -196,11 +196,7 @@ fn validate(file: &TaxonomyFile, text: &str, origin: &str) -> anyhow::Result<()>
     let at = |s: &Spanned<String>| format!("{origin}:{}", line_of(text, s.span().start));
     let check_list = |what: &Spanned<String>, list: &[String]| -> anyhow::Result<()> {
         if list.iter().any(|a| a.trim().is_empty()) {
-            bail!(
-                "{}: {:?} has an empty alias or word",
-                at(what),
-                what.get_ref()
-            );
+            bail!("{}: {:?} has an empty alias or word", at(what), what.get_ref());
         }
         Ok(())
     };
@@ -213,14 +209,7 @@ fn validate(file: &TaxonomyFile, text: &str, origin: &str) -> anyhow::Result<()>
         if e.name.get_ref().trim().is_empty() {
             bail!("{}: empty name", at(&e.name));
         }
-        for l in [
-            &e.aliases,
-            &e.exact,
-            &e.weak,
-            &e.surnames,
-            &e.cues,
-            &e.vetoes,
-        ] {
+        for l in [&e.aliases, &e.exact, &e.weak, &e.surnames, &e.cues, &e.vetoes] {
             check_list(&e.name, l)?;
         }
     }

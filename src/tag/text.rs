@@ -61,7 +61,10 @@ mod tests {
 
     #[test]
     fn cleans_html_entities_and_apostrophes() {
-        assert_eq!(clean("<p>Google&#8217;s Gemini</p>"), " Google's Gemini ");
+        assert_eq!(
+            clean("<p>Google&#8217;s Gemini</p>"),
+            " Google's Gemini "
+        );
         assert_eq!(clean("OpenAI’s GPT-4"), "OpenAI's GPT-4");
         assert!(matches!(clean("plain text"), Cow::Borrowed(_)));
     }
