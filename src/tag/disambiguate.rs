@@ -19,9 +19,8 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn near(list: &[(u32, usize)], subject: u32, m: &Mention) -> bool {
-        list.iter().any(|&(s, pos)| {
-            s == subject && pos + NEAR >= m.start && pos <= m.end + NEAR
-        })
+        list.iter()
+            .any(|&(s, pos)| s == subject && pos + NEAR >= m.start && pos <= m.end + NEAR)
     }
 
     fn anywhere(&self, subject: u32) -> bool {
@@ -34,9 +33,14 @@ impl Ctx<'_> {
         self.fields.iter().any(|f| f.topic)
     }
 
-    fn entity_ai(&self, m: &Mention) -> bool {
+    /// Supports weak mentions of other entities: companies and models of the taxonomy, and
+    /// people marked `ai`.
+    fn anchor(&self, m: &Mention) -> bool {
         match &m.what {
-            What::Entity(id) => self.c.entities[*id as usize].ai,
+            What::Entity(id) => {
+                let e = &self.c.entities[*id as usize];
+                e.ai || e.kind == Kind::Company
+            }
             What::Model { .. } | What::Tier { .. } | What::Orphan { .. } => true,
             What::Person(_) => false,
         }
@@ -59,7 +63,15 @@ pub fn resolve(
     let mut all: Vec<(usize, &Mention, bool)> = Vec::new();
     for (fi, f) in ctx.fields.iter().enumerate() {
         for m in &f.mentions {
-            all.push((fi, m, !m.weak && !matches!(m.what, What::Orphan { .. } | What::Tier { orphan: true, .. })));
+            all.push((
+                fi,
+                m,
+                !m.weak
+                    && !matches!(
+                        m.what,
+                        What::Orphan { .. } | What::Tier { orphan: true, .. }
+                    ),
+            ));
         }
     }
     let topic = ctx.topic();
@@ -76,13 +88,19 @@ pub fn resolve(
 
     // weak mentions: two rounds, so that an accepted weak AI mention supports another
     for _ in 0..2 {
-        let anchors: Vec<u32> = all
+        // accepted mentions that can support others: (subject, is a model)
+        let anchors: Vec<(u32, bool)> = all
             .iter()
-            .filter(|(_, m, ok)| *ok && ctx.entity_ai(m))
-            .map(|(_, m, _)| m.subject)
+            .filter(|(_, m, ok)| *ok && ctx.anchor(m))
+            .map(|(_, m, _)| {
+                (
+                    m.subject,
+                    c.entities[m.subject as usize].kind == Kind::Model,
+                )
+            })
             .collect();
-        for i in 0..all.len() {
-            let (fi, m, ok) = all[i];
+        for entry in all.iter_mut() {
+            let (fi, m, ok) = *entry;
             if ok || !m.weak || matches!(m.what, What::Person(_)) {
                 continue;
             }
@@ -91,12 +109,36 @@ pub fn resolve(
                 continue;
             }
             let mut score = 0;
-            if Ctx::near(&field.cues, m.subject, m) {
-                score += 2;
+            let cue = if Ctx::near(&field.cues, m.subject, m) {
+                2
             } else if ctx.anywhere(m.subject) {
-                score += 1;
+                1
+            } else {
+                0
+            };
+            // a versioned look-alike ("Gen 5" of PCIe) needs a cue of its own
+            if cue == 0
+                && matches!(m.what, What::Model { fam, .. } if c.families[fam as usize].needs_evidence)
+            {
+                continue;
             }
-            if anchors.iter().any(|&s| s != m.subject) {
+            score += cue;
+            let subject = &c.entities[m.subject as usize];
+            let supported = match subject.kind {
+                // a model: by another model, or by its maker
+                Kind::Model => anchors
+                    .iter()
+                    .any(|&(s, model)| s != m.subject && (model || Some(s) == subject.owner)),
+                Kind::Company => anchors.iter().any(|&(s, _)| s != m.subject),
+                // a surname alone: only its cues count
+                Kind::Person => {
+                    if cue == 0 {
+                        continue;
+                    }
+                    false
+                }
+            };
+            if supported {
                 score += 2;
             }
             if topic {
@@ -106,7 +148,7 @@ pub fn resolve(
                 score += 1;
             }
             if score >= THRESHOLD {
-                all[i].2 = true;
+                entry.2 = true;
             }
         }
     }
@@ -116,7 +158,10 @@ pub fn resolve(
         let subject = c.families[fam as usize].subject;
         all.iter().any(|(_, m, ok)| {
             *ok && m.subject == subject
-                && !matches!(m.what, What::Orphan { .. } | What::Tier { orphan: true, .. })
+                && !matches!(
+                    m.what,
+                    What::Orphan { .. } | What::Tier { orphan: true, .. }
+                )
         })
     };
     for i in 0..all.len() {
@@ -124,7 +169,10 @@ pub fn resolve(
         if ok {
             continue;
         }
-        if let What::Orphan { fam, .. } | What::Tier { fam, orphan: true, .. } = m.what
+        if let What::Orphan { fam, .. }
+        | What::Tier {
+            fam, orphan: true, ..
+        } = m.what
             && family_present(fam, &all)
         {
             all[i].2 = true;
@@ -134,12 +182,8 @@ pub fn resolve(
     let mut tags = Tags::default();
     let mut model_owners: Vec<Option<u32>> = Vec::new();
     let push = |list: &mut Vec<String>, name: &str| {
-        let key = norm(name);
-        if !list.iter().any(|x| norm(x) == key) {
+        if !list.iter().any(|x| same_name(x, name)) {
             list.push(name.to_string());
-            true
-        } else {
-            false
         }
     };
     for &(_, m, ok) in &all {
@@ -230,15 +274,43 @@ fn tier_name(c: &Compiled, fam: u32, tier: u32, all: &[(usize, &Mention, bool)])
                     version = v.as_deref();
                 }
             }
-            What::Orphan { fam: mf, name } if *mf == fam => {
-                if norm(name).contains(&norm(&f.tiers[tier as usize])) {
-                    return None;
-                }
+            What::Orphan { fam: mf, name }
+                if *mf == fam && norm(name).contains(&norm(&f.tiers[tier as usize])) =>
+            {
+                return None;
             }
             _ => {}
         }
     }
     Some(f.canonical(version, Some(tier), None))
+}
+
+/// Equal ignoring case and everything but letters and digits ("GPT-4o mini" = "gpt 4o-mini").
+fn same_name(a: &str, b: &str) -> bool {
+    let key = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(|c| c.to_lowercase())
+            .collect::<Vec<char>>()
+    };
+    if a.is_ascii() && b.is_ascii() {
+        let mut x = a
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase());
+        let mut y = b
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase());
+        loop {
+            match (x.next(), y.next()) {
+                (None, None) => return true,
+                (p, q) if p != q => return false,
+                _ => {}
+            }
+        }
+    }
+    key(a) == key(b)
 }
 
 /// Comparison key: lower case, letters and digits only.

@@ -28,6 +28,8 @@ pub struct FamilyInfo {
     pub tier_defaults: HashMap<u32, String>,
     pub tier_needs_version: bool,
     pub adds_owner: bool,
+    /// Even versioned mentions need evidence ("Gen-3" is also PCIe Gen 3).
+    pub needs_evidence: bool,
 }
 
 impl FamilyInfo {
@@ -53,6 +55,7 @@ impl FamilyInfo {
             tier_defaults: HashMap::new(),
             tier_needs_version: f.tier_needs_version,
             adds_owner: f.adds_owner,
+            needs_evidence: f.needs_evidence,
         };
         for (t, v) in &f.tier_defaults {
             if let Some(i) = info.tier_index(t) {
@@ -70,7 +73,12 @@ impl FamilyInfo {
     }
 
     /// Canonical name for a version and/or tier (and size when it is part of the name).
-    pub fn canonical(&self, version: Option<&str>, tier: Option<u32>, size: Option<&str>) -> String {
+    pub fn canonical(
+        &self,
+        version: Option<&str>,
+        tier: Option<u32>,
+        size: Option<&str>,
+    ) -> String {
         let mut s = self.name.clone();
         let tier = tier.map(|t| self.tiers[t as usize].as_str());
         match (version, tier) {
@@ -207,8 +215,7 @@ impl FamilyInfo {
             }
             p += 1 + n2;
         }
-        if p < b.len() && (b[p] == b'B' || b[p] == b'b' || b[p] == b'M') && right_ok(text, p + 1)
-        {
+        if p < b.len() && (b[p] == b'B' || b[p] == b'b' || b[p] == b'M') && right_ok(text, p + 1) {
             let mut s = text[pos..p].to_string();
             s.push('B');
             if b[p] == b'M' {
@@ -350,7 +357,7 @@ fn model(
     Mention {
         start: s,
         end,
-        weak: false,
+        weak: f.needs_evidence,
         subject: f.subject,
         what: What::Model {
             fam,
@@ -392,7 +399,10 @@ pub fn orphan(
             let vstart = head.len() - vlen;
             if vlen > 0
                 && head.as_bytes()[vstart].is_ascii_digit()
-                && head[..vstart].chars().next_back().is_none_or(|c| !is_word(c))
+                && head[..vstart]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !is_word(c))
             {
                 version = Some(head[vstart..].to_string());
                 start = vstart;
@@ -400,8 +410,8 @@ pub fn orphan(
         }
     }
     if let Some(v) = &version {
-        // "iPhone 15 Pro" is not "Gemini 15 Pro": short versions only
-        if !(v.contains('.') || v.len() == 1) {
+        // "Pixel 9 Pro" is not "Gemini 9 Pro": generic tier words need a dotted version
+        if versioned && !v.contains('.') || v.len() > 4 {
             return None;
         }
     }
@@ -428,5 +438,69 @@ pub fn orphan(
                 orphan: true,
             },
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tag::taxonomy;
+
+    fn parse_one(toml: &str, text: &str) -> Option<String> {
+        let t = taxonomy::parse(toml, "test").unwrap();
+        let f = FamilyInfo::new(&t.families[0], 0, None);
+        let prefix = t.families[0].prefixes[0].len();
+        parse(&f, 0, text, 0, prefix, false, false).map(|m| match m.what {
+            What::Model { name, .. } => name,
+            What::Entity(_) => "<bare>".into(),
+            What::Tier { tier, .. } => format!("<tier {}>", f.tiers[tier as usize]),
+            other => format!("{other:?}"),
+        })
+    }
+
+    const CLAUDE: &str = r#"
+[[family]]
+name = "Claude"
+prefixes = ["Claude"]
+bare = true
+tiers = ["Opus", "Sonnet", "Haiku"]
+tier_first_from = 4.0
+tier_needs_version = true
+"#;
+
+    const GPT: &str = r#"
+[[family]]
+name = "GPT"
+prefixes = ["GPT"]
+sep = "-"
+attached = true
+version_suffixes = ["o"]
+tiers = ["mini", "Turbo"]
+"#;
+
+    #[test]
+    fn canonical_names() {
+        for (text, want) in [
+            ("Claude 3.5 Sonnet is", "Claude 3.5 Sonnet"),
+            ("Claude Sonnet 3.5 is", "Claude 3.5 Sonnet"),
+            ("Claude 4 Opus is", "Claude Opus 4"),
+            ("Claude Opus 4.1 is", "Claude Opus 4.1"),
+            ("Claude 3 family", "Claude 3"),
+            ("Claude is", "<bare>"),
+            ("Claude Opus is", "<tier Opus>"),
+        ] {
+            assert_eq!(parse_one(CLAUDE, text).as_deref(), Some(want), "{text}");
+        }
+        for (text, want) in [
+            ("GPT-4o mini", Some("GPT-4o mini")),
+            ("GPT-4 Turbo", Some("GPT-4 Turbo")),
+            ("GPT4o", Some("GPT-4o")),
+            ("GPT-4-Klasse", Some("GPT-4")),
+            ("GPT-4.5.", Some("GPT-4.5")),
+            ("GPTs", None),
+            ("GPT-2024", None),
+        ] {
+            assert_eq!(parse_one(GPT, text).as_deref(), want, "{text}");
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::family::{self, FamilyInfo};
 use super::people;
@@ -163,10 +163,10 @@ impl Compiled {
         let mut company_ids: HashMap<String, u32> = HashMap::new();
 
         let add_entry = |b: &mut Builder,
-                             entities: &mut Vec<EntityInfo>,
-                             e: &Entry,
-                             kind: Kind,
-                             owner: Option<u32>|
+                         entities: &mut Vec<EntityInfo>,
+                         e: &Entry,
+                         kind: Kind,
+                         owner: Option<u32>|
          -> u32 {
             let id = entities.len() as u32;
             let name = e.name.get_ref().trim().to_string();
@@ -183,7 +183,9 @@ impl Compiled {
                 .chain(&e.weak)
                 .chain(&e.surnames)
                 .any(|x| x.trim() == name)
-                || e.aliases.iter().any(|x| x.trim().eq_ignore_ascii_case(&name));
+                || e.aliases
+                    .iter()
+                    .any(|x| x.trim().eq_ignore_ascii_case(&name));
             // one- and two-letter names ("X") are matched only through their aliases
             if !listed && name.chars().count() > 2 {
                 b.add(
@@ -287,8 +289,7 @@ impl Compiled {
                     },
                 );
             }
-            for (list, versioned) in [(&f.orphan_tiers, false), (&f.orphan_versioned_tiers, true)]
-            {
+            for (list, versioned) in [(&f.orphan_tiers, false), (&f.orphan_versioned_tiers, true)] {
                 for o in list {
                     if let Some(tier) = info.tier_index(o) {
                         b.add(
@@ -329,9 +330,13 @@ impl Compiled {
             }
         }
 
+        for targets in &mut b.targets {
+            targets.sort_by_key(|t| !matches!(t, Target::Family { .. }));
+        }
         let ac = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&b.patterns)?;
         Ok(Compiled {
             ac,
@@ -352,6 +357,11 @@ impl Compiled {
                 .collect(),
             given,
         })
+    }
+
+    /// Heap bytes of the automaton and the number of patterns in it.
+    pub fn automaton_size(&self) -> (usize, usize) {
+        (self.ac.memory_usage(), self.ac.patterns_len())
     }
 
     /// One pass of the automaton over `text`, then selection of non-overlapping mentions
@@ -412,27 +422,21 @@ impl Compiled {
                 }
                 match exact {
                     Some(x) => {
-                        if &text[s..e] == &**x && right_ok_plural(text, e) {
+                        if text[s..e] == **x && right_ok_plural(text, e) {
                             out.topic = true;
                         }
                     }
                     None => out.topic = true,
                 }
             }
-            Target::FirstPerson => {
-                if left_ok(text, s) && right_ok(text, e) {
-                    out.first_person = true;
-                }
+            Target::FirstPerson if left_ok(text, s) && right_ok(text, e) => {
+                out.first_person = true;
             }
-            Target::Cue { subject } => {
-                if left_ok(text, s) {
-                    out.cues.push((*subject, s));
-                }
+            Target::Cue { subject } if left_ok(text, s) => {
+                out.cues.push((*subject, s));
             }
-            Target::Veto { subject } => {
-                if left_ok(text, s) {
-                    out.vetoes.push((*subject, s));
-                }
+            Target::Veto { subject } if left_ok(text, s) => {
+                out.vetoes.push((*subject, s));
             }
             _ => {}
         }
@@ -449,12 +453,18 @@ impl Compiled {
         out: &mut FieldScan,
     ) -> Option<usize> {
         let mut best: Option<usize> = None;
+        // family targets come first (see `build`): a versioned "Doubao-1.5-pro" is not also
+        // the plain model "Doubao"
+        let mut versioned = false;
         for t in &self.targets[p as usize] {
             let end = match t {
                 Target::Entity { id, weak, exact } => {
                     if let Some(x) = exact
-                        && &text[s..e] != &**x
+                        && text[s..e] != **x
                     {
+                        continue;
+                    }
+                    if versioned && self.entities[*id as usize].kind == Kind::Model {
                         continue;
                     }
                     let Some(end) = entity_end(text, e, german) else {
@@ -475,7 +485,7 @@ impl Compiled {
                 }
                 Target::Family { fam, weak, exact } => {
                     if let Some(x) = exact
-                        && &text[s..e] != &**x
+                        && text[s..e] != **x
                     {
                         continue;
                     }
@@ -483,6 +493,7 @@ impl Compiled {
                     let Some(m) = family::parse(info, *fam, text, s, e, *weak, german) else {
                         continue;
                     };
+                    versioned |= matches!(m.what, What::Model { .. } | What::Tier { .. });
                     let end = m.end;
                     out.mentions.push(m);
                     end
@@ -493,8 +504,7 @@ impl Compiled {
                     versioned,
                     exact,
                 } => {
-                    if &text[s..e] != &**exact || !right_ok(text, e) && !german_s(text, e, german)
-                    {
+                    if text[s..e] != **exact || !right_ok(text, e) && !german_s(text, e, german) {
                         continue;
                     }
                     let info = &self.families[*fam as usize];
@@ -506,27 +516,29 @@ impl Compiled {
                     end
                 }
                 Target::Given { exact } => {
-                    if &text[s..e] != &**exact || !right_ok(text, e) {
+                    if text[s..e] != **exact || !right_ok(text, e) {
                         continue;
                     }
                     let starts_entity = |pos: usize| {
                         cands.iter().any(|&(cs, _, cp)| {
                             cs == pos
                                 && self.targets[cp as usize].iter().any(|t| {
-                                    matches!(t, Target::Entity { .. } | Target::Family { .. })
+                                    matches!(
+                                        t,
+                                        Target::Entity { weak: false, .. }
+                                            | Target::Family { weak: false, .. }
+                                    )
                                 })
                         })
                     };
-                    let Some((name, end)) = people::parse(
-                        text,
-                        s,
-                        e,
-                        &self.given,
-                        &self.not_surnames,
-                        &self.not_after,
-                        strict_names,
-                        starts_entity,
-                    ) else {
+                    let lists = people::Lists {
+                        given: &self.given,
+                        not_surnames: &self.not_surnames,
+                        not_after: &self.not_after,
+                    };
+                    let Some((name, end)) =
+                        people::parse(text, s, e, &lists, strict_names, starts_entity)
+                    else {
                         continue;
                     };
                     out.mentions.push(Mention {

@@ -11,10 +11,15 @@
 //!   maker's exact name ("GPT-4o mini", "Claude Opus 4.1", "Gemini 2.5 Flash"), also for
 //!   versions newer than the taxonomy;
 //! - evidence ([`disambiguate`]): "Meta", "Apple", "Gemini", "Mistral", "Claude", "Grok",
-//!   "Sora", "Pi" … are tagged only with cue words nearby or in the item, another AI entity,
-//!   or an AI topic term; a title mention weighs more than a summary mention; veto words
-//!   ("horoscope", "Raspberry") reject;
-//! - people not in the taxonomy are found by a known given name followed by a surname ([`people`]).
+//!   "Sora", "Pi" … are tagged only with a score of evidence: the entity's cue words nearby
+//!   (2) or elsewhere in the item (1), another entity (2: for a company any company or model,
+//!   for a model another model or its maker), an AI topic term (1), a title mention (1);
+//!   2 is enough. Veto words nearby ("horoscope", "Raspberry", "Monet") reject; a surname
+//!   alone ("Huang") and a versioned look-alike ("Gen 5") need their own cues;
+//! - people not in the taxonomy are found by a known given name followed by a surname
+//!   ([`people`]); in a Title-Case headline the surname must recur in the summary.
+//!
+//! Tagging is pure: no IO, no clock; [`Tagger`] is immutable and `Send + Sync`.
 //!
 //! **Which model owners are added as companies.** Labels record what the text mentions, so
 //! a model's owner is *not* added in general ("GPT-4" alone does not tag OpenAI). It is added
@@ -82,6 +87,11 @@ impl Tagger {
         Ok(Tagger {
             compiled: Compiled::build(t)?,
         })
+    }
+
+    /// Heap bytes of the compiled automaton and its number of patterns.
+    pub fn automaton_size(&self) -> (usize, usize) {
+        self.compiled.automaton_size()
     }
 
     /// Tags one text.

@@ -33,7 +33,10 @@ fn word_at(text: &str, pos: usize) -> Option<(&str, usize)> {
                     let tail = &rest[i + 1..];
                     if c == '\''
                         && tail.starts_with('s')
-                        && tail[1..].chars().next().is_none_or(|x| !x.is_alphanumeric())
+                        && tail[1..]
+                            .chars()
+                            .next()
+                            .is_none_or(|x| !x.is_alphanumeric())
                     {
                         break;
                     }
@@ -59,14 +62,21 @@ fn word_at(text: &str, pos: usize) -> Option<(&str, usize)> {
     Some((w, pos + end))
 }
 
+/// The name lists of the taxonomy (`[names]`).
+pub struct Lists<'a> {
+    pub given: &'a HashSet<String>,
+    /// Lower case.
+    pub not_surnames: &'a HashSet<String>,
+    /// Lower case.
+    pub not_after: &'a HashSet<String>,
+}
+
 /// Parses a person's name that starts with the given name at `s..e`.
 pub fn parse(
     text: &str,
     s: usize,
     e: usize,
-    given: &HashSet<String>,
-    not_surnames: &HashSet<String>,
-    not_after: &HashSet<String>,
+    lists: &Lists<'_>,
     strict: bool,
     starts_entity: impl Fn(usize) -> bool,
 ) -> Option<(String, usize)> {
@@ -100,13 +110,13 @@ pub fn parse(
         let Some((w, q)) = word_at(text, p) else {
             break;
         };
-        if not_surnames.contains(&w.to_lowercase()) || starts_entity(p) {
+        if lists.not_surnames.contains(&w.to_lowercase()) || starts_entity(p) {
             break;
         }
         if surname_end.is_some() && strict {
             break;
         }
-        if surname_end.is_none() && given.contains(w) && parts.len() == 1 {
+        if surname_end.is_none() && lists.given.contains(w) && parts.len() == 1 {
             // second given name ("Shan Shan Wong") or the surname itself ("Jordan James")
             parts.push(w);
             pos = q;
@@ -125,10 +135,52 @@ pub fn parse(
     }
     if text[end..].starts_with(' ')
         && let Some((w, _)) = word_at(text, end + 1)
-        && not_after.contains(&w.to_lowercase())
+        && lists.not_after.contains(&w.to_lowercase())
     {
         return None;
     }
     let parts = &parts[..parts.iter().rposition(|p| *p == last)? + 1];
     Some((parts.join(" "), end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, expected: Option<&str>, strict: bool) {
+        let given: HashSet<String> = ["Shan", "Robert", "Ursula", "Grace", "Juan", "Pablo", "Adam"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let not_surnames: HashSet<String> = ["blackwell", "chooses"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let not_after: HashSet<String> = ["institute"].iter().map(|s| s.to_string()).collect();
+        let lists = Lists {
+            given: &given,
+            not_surnames: &not_surnames,
+            not_after: &not_after,
+        };
+        let first = text.split(' ').next().unwrap();
+        let got = parse(text, 0, first.len(), &lists, strict, |_| false).map(|(n, _)| n);
+        assert_eq!(got.as_deref(), expected, "{text}");
+    }
+
+    #[test]
+    fn names() {
+        check("Robert Habeck dabei", Some("Robert Habeck"), false);
+        check("Shan Shan Wong and", Some("Shan Shan Wong"), false);
+        check(
+            "Ursula von der Leyen said",
+            Some("Ursula von der Leyen"),
+            false,
+        );
+        check("Adam D'Angelo's board", Some("Adam D'Angelo"), false);
+        check("Grace Blackwell chips", None, false);
+        check("Robert Bosch Institute", None, false);
+        check("Robert said", None, false);
+        check("Juan Pablo Chooses Nikki", Some("Juan Pablo"), true);
+        check("Robert HABECK", None, false);
+    }
 }

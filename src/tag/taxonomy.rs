@@ -24,6 +24,9 @@ pub struct TaxonomyFile {
     pub families: Vec<Family>,
     #[serde(default, rename = "person")]
     pub people: Vec<Entry>,
+    /// Names removed by `disabled = true` (their models keep matching, without owner).
+    #[serde(skip)]
+    pub removed: Vec<String>,
 }
 
 /// Words that mark a text as being about AI, and first-person words of maker posts.
@@ -92,6 +95,9 @@ pub struct Entry {
     /// In a user file: remove the built-in entry of that name.
     #[serde(default)]
     pub disabled: bool,
+    /// "file:line" of the entry, for errors found after merging.
+    #[serde(skip)]
+    pub at: String,
 }
 
 /// A model family with version patterns ("GPT" + "-4o" + " mini").
@@ -155,10 +161,15 @@ pub struct Family {
     pub vetoes: Vec<String>,
     #[serde(default)]
     pub adds_owner: bool,
+    /// Versioned mentions need evidence too ("Gen-3" is also PCIe Gen 3).
+    #[serde(default)]
+    pub needs_evidence: bool,
     #[serde(default)]
     pub replace: bool,
     #[serde(default)]
     pub disabled: bool,
+    #[serde(skip)]
+    pub at: String,
 }
 
 fn space() -> String {
@@ -170,7 +181,7 @@ pub const BUILTIN: &str = include_str!("../../config/taxonomy.toml");
 
 /// Parses one taxonomy text; `origin` names it in errors.
 pub fn parse(text: &str, origin: &str) -> anyhow::Result<TaxonomyFile> {
-    let file: TaxonomyFile = toml::from_str(text).map_err(|e| {
+    let mut file: TaxonomyFile = toml::from_str(text).map_err(|e| {
         let line = e
             .span()
             .map(|s| line_of(text, s.start).to_string())
@@ -178,6 +189,18 @@ pub fn parse(text: &str, origin: &str) -> anyhow::Result<TaxonomyFile> {
         anyhow::anyhow!("{origin}:{line}: {}", e.message())
     })?;
     validate(&file, text, origin)?;
+    let at = |start: usize| format!("{origin}:{}", line_of(text, start));
+    for e in file
+        .companies
+        .iter_mut()
+        .chain(&mut file.models)
+        .chain(&mut file.people)
+    {
+        e.at = at(e.name.span().start);
+    }
+    for f in &mut file.families {
+        f.at = at(f.name.span().start);
+    }
     Ok(file)
 }
 
@@ -196,7 +219,11 @@ fn validate(file: &TaxonomyFile, text: &str, origin: &str) -> anyhow::Result<()>
     let at = |s: &Spanned<String>| format!("{origin}:{}", line_of(text, s.span().start));
     let check_list = |what: &Spanned<String>, list: &[String]| -> anyhow::Result<()> {
         if list.iter().any(|a| a.trim().is_empty()) {
-            bail!("{}: {:?} has an empty alias or word", at(what), what.get_ref());
+            bail!(
+                "{}: {:?} has an empty alias or word",
+                at(what),
+                what.get_ref()
+            );
         }
         Ok(())
     };
@@ -209,20 +236,20 @@ fn validate(file: &TaxonomyFile, text: &str, origin: &str) -> anyhow::Result<()>
         if e.name.get_ref().trim().is_empty() {
             bail!("{}: empty name", at(&e.name));
         }
-        for l in [&e.aliases, &e.exact, &e.weak, &e.surnames, &e.cues, &e.vetoes] {
+        for l in [
+            &e.aliases,
+            &e.exact,
+            &e.weak,
+            &e.surnames,
+            &e.cues,
+            &e.vetoes,
+        ] {
             check_list(&e.name, l)?;
         }
     }
     for f in &file.families {
         if f.name.get_ref().trim().is_empty() {
             bail!("{}: empty family name", at(&f.name));
-        }
-        if f.prefixes.is_empty() && f.weak.is_empty() && !f.disabled {
-            bail!(
-                "{}: family {:?} has no prefixes",
-                at(&f.name),
-                f.name.get_ref()
-            );
         }
         for l in [&f.prefixes, &f.weak, &f.tiers, &f.cues, &f.vetoes] {
             check_list(&f.name, l)?;
@@ -249,6 +276,13 @@ pub fn merge(base: &mut TaxonomyFile, extra: TaxonomyFile) {
     base.names.given.extend(extra.names.given);
     base.names.not_surnames.extend(extra.names.not_surnames);
     base.names.not_after.extend(extra.names.not_after);
+    base.removed.extend(
+        extra
+            .companies
+            .iter()
+            .filter(|c| c.disabled)
+            .map(|c| c.name.get_ref().clone()),
+    );
     merge_entries(&mut base.companies, extra.companies);
     merge_entries(&mut base.models, extra.models);
     merge_entries(&mut base.people, extra.people);
@@ -320,25 +354,33 @@ fn merge_entries(base: &mut Vec<Entry>, extra: Vec<Entry>) {
     }
 }
 
-/// Checks references between sections (model owners must be companies).
+/// Checks the merged taxonomy: model owners must be companies, families need prefixes.
 pub fn check_owners(t: &TaxonomyFile) -> anyhow::Result<()> {
-    let known = |o: &str| t.companies.iter().any(|c| same(c.name.get_ref(), o));
+    let known = |o: &str| {
+        t.companies.iter().any(|c| same(c.name.get_ref(), o))
+            || t.removed.iter().any(|r| same(r, o))
+    };
     for m in &t.models {
         if let Some(o) = &m.owner
             && !known(o)
         {
             bail!(
-                "model {:?}: owner {o:?} is not a company of the taxonomy",
+                "{}: model {:?}: owner {o:?} is not a company of the taxonomy",
+                m.at,
                 m.name.get_ref()
             );
         }
     }
     for f in &t.families {
+        if f.prefixes.is_empty() && f.weak.is_empty() {
+            bail!("{}: family {:?} has no prefixes", f.at, f.name.get_ref());
+        }
         if let Some(o) = &f.owner
             && !known(o)
         {
             bail!(
-                "family {:?}: owner {o:?} is not a company of the taxonomy",
+                "{}: family {:?}: owner {o:?} is not a company of the taxonomy",
+                f.at,
                 f.name.get_ref()
             );
         }
