@@ -1,13 +1,30 @@
-//! Decides which story an item belongs to (pure; `now` and config are arguments).
+//! Decides which story an item belongs to (pure; times and config are arguments).
+//!
+//! Online and incremental: [`Clusterer::assign`] decides one item against the stories in
+//! memory and remembers it; history is never re-clustered. Layers, cheapest first: same GUID
+//! or canonical link, near-identical text (exact title, MinHash over shingles), then event
+//! similarity against each candidate story's centroid (IDF-weighted cosine over stemmed
+//! English/German words, bilingual lexicon terms, numbers, model names and tagger entities).
+//! Candidates come from an inverted index over the item's rarest features. Document
+//! frequencies are learned online from the items currently remembered (see [`index`]).
 
 pub mod command;
+mod decide;
+mod index;
+mod lexicon;
+mod minhash;
+mod story;
+mod text;
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{ClusterItem, ItemId, StoryId};
+use index::{DetMap, DocFreq, Postings};
+use minhash::Lsh;
+use story::{Entry, Story};
 
 /// Tuning of the clusterer; one configuration serves every data set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,11 +32,53 @@ use crate::model::{ClusterItem, ItemId, StoryId};
 pub struct ClusterConfig {
     /// How far around a story's time span a new report may still join it (hours).
     pub window_hours: u32,
+    /// Minimum cosine similarity between an item and a story's centroid to join it, for an
+    /// item with 16 features; the bar scales with the square root of the item's feature
+    /// count, because short texts share fewer features when they report the same event.
+    pub similarity_threshold: f32,
+    /// The same threshold when the story has no item in the item's language.
+    pub cross_language_threshold: f32,
+    /// Minimum estimated Jaccard similarity of word shingles for a near-duplicate.
+    pub near_duplicate_similarity: f32,
+    /// Score subtracted at a time gap of one full window between item and story span
+    /// (linear in the gap), so that closer stories win ties.
+    pub time_penalty: f32,
 }
 
 impl Default for ClusterConfig {
     fn default() -> Self {
-        ClusterConfig { window_hours: 72 }
+        ClusterConfig {
+            window_hours: 72,
+            similarity_threshold: 0.12,
+            cross_language_threshold: 0.1,
+            near_duplicate_similarity: 0.8,
+            time_penalty: 0.5,
+        }
+    }
+}
+
+impl ClusterConfig {
+    /// Checks what serde cannot; returns the dotted key and what was expected (the shape of
+    /// the config module's errors).
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        if self.window_hours == 0 {
+            return Err(("cluster.window_hours".into(), "expected at least 1".into()));
+        }
+        let unit = [
+            ("similarity_threshold", self.similarity_threshold),
+            ("cross_language_threshold", self.cross_language_threshold),
+            ("near_duplicate_similarity", self.near_duplicate_similarity),
+            ("time_penalty", self.time_penalty),
+        ];
+        for (key, value) in unit {
+            if !(value.is_finite() && (0.0..=1.0).contains(&value)) {
+                return Err((
+                    format!("cluster.{key}"),
+                    "expected a number from 0 to 1".into(),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -27,11 +86,18 @@ impl Default for ClusterConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Signal {
+    /// Nothing matched well enough; the item starts a story.
     NewStory,
+    /// Same canonical link as an item of the story.
     SameLink,
+    /// Same GUID as an item of the story.
     SameGuid,
+    /// Near-identical text (same title, or shingle MinHash above the threshold).
     NearDuplicate,
+    /// Similar title and summary to the story as a whole.
     SimilarEvent,
+    /// The item id was already remembered; its story is unchanged.
+    AlreadyAssigned,
 }
 
 /// Where an item went and why.
@@ -39,25 +105,98 @@ pub enum Signal {
 pub struct Decision {
     pub story: StoryId,
     pub signal: Signal,
+    /// Similarity that decided (1.0 for links, GUIDs and identical titles; for a new story,
+    /// the best rejected candidate's score, 0 when there was none).
     pub score: f32,
-    /// Items of the story that the decision rested on.
+    /// The bar `score` was held to: the near-duplicate threshold, or the similarity
+    /// threshold scaled for the item's length and the story's languages (0 for exact keys).
+    pub bar: f32,
+    /// Items of the story that the decision rested on (for a new story: the closest items
+    /// of the best rejected story, if any).
     pub matched: Vec<ItemId>,
+    /// The best rejected story, for explanations of new stories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runner_up: Option<StoryId>,
 }
 
-/// Online clusterer state: the stories within the follow-up window.
+/// One line for `aiwire explain`, e.g. `joined story 3: similar_event, score 0.40 (bar 0.25),
+/// closest items 11, 10, 14`.
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let signal = match self.signal {
+            Signal::NewStory => "new_story",
+            Signal::SameLink => "same_link",
+            Signal::SameGuid => "same_guid",
+            Signal::NearDuplicate => "near_duplicate",
+            Signal::SimilarEvent => "similar_event",
+            Signal::AlreadyAssigned => "already_assigned",
+        };
+        let items = self
+            .matched
+            .iter()
+            .map(ItemId::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        match (self.signal, self.runner_up) {
+            (Signal::NewStory, Some(other)) => write!(
+                f,
+                "started story {}: closest story {other} scored {:.2} (bar {:.2}), its closest items {items}",
+                self.story, self.score, self.bar
+            ),
+            (Signal::NewStory, None) => {
+                write!(
+                    f,
+                    "started story {}: no candidate story in the window",
+                    self.story
+                )
+            }
+            _ => write!(
+                f,
+                "joined story {}: {signal}, score {:.2} (bar {:.2}), matched items {items}",
+                self.story, self.score, self.bar
+            ),
+        }
+    }
+}
+
+/// Why an operator correction could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CorrectionError {
+    #[error("item {0} is not in the clustering window")]
+    UnknownItem(ItemId),
+    #[error("story {0} is not in the clustering window")]
+    UnknownStory(StoryId),
+}
+
+/// Online clusterer state: the items and stories within the follow-up window.
 #[derive(Debug)]
 pub struct Clusterer {
     config: ClusterConfig,
     next_story: StoryId,
-    by_link: HashMap<String, (StoryId, ItemId)>,
+    items: DetMap<ItemId, Entry>,
+    stories: BTreeMap<StoryId, Story>,
+    doc_freq: DocFreq,
+    postings: Postings,
+    lsh: Lsh,
+    by_link: DetMap<String, ItemId>,
+    by_guid: DetMap<String, ItemId>,
+    by_title: DetMap<u64, ItemId>,
 }
 
 impl Clusterer {
+    /// A clusterer with no memory; new stories are numbered from `next_story` on.
     pub fn new(config: ClusterConfig, next_story: StoryId) -> Self {
         Clusterer {
             config,
             next_story,
-            by_link: HashMap::new(),
+            items: DetMap::default(),
+            stories: BTreeMap::new(),
+            doc_freq: DocFreq::default(),
+            postings: Postings::default(),
+            lsh: Lsh::default(),
+            by_link: DetMap::default(),
+            by_guid: DetMap::default(),
+            by_title: DetMap::default(),
         }
     }
 
@@ -65,34 +204,216 @@ impl Clusterer {
         Duration::hours(i64::from(self.config.window_hours))
     }
 
-    /// Re-enters an item whose story was decided earlier (loaded from the store).
+    /// Number of items and stories remembered.
+    pub fn len(&self) -> (usize, usize) {
+        (self.items.len(), self.stories.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The story an item is remembered in.
+    pub fn story_of(&self, item: ItemId) -> Option<StoryId> {
+        self.items.get(&item).map(|e| e.story)
+    }
+
+    /// Members of a remembered story, in the order they joined.
+    pub fn members(&self, story: StoryId) -> Option<&[ItemId]> {
+        self.stories.get(&story).map(|s| s.items.as_slice())
+    }
+
+    /// Re-enters an item whose story was decided earlier (loaded from the store at start-up,
+    /// or pinned by an operator), without re-deciding. Restoring an item id that is already
+    /// remembered moves it to `story`.
     pub fn restore(&mut self, item: &ClusterItem, story: StoryId) {
-        if let Some(link) = &item.canonical_link {
-            self.by_link.insert(link.clone(), (story, item.id));
+        if self.items.contains_key(&item.id) {
+            let _ = self.move_item(item.id, story);
+            return;
         }
+        let entry = self.entry_for(item, story);
+        self.insert(item.id, entry);
         self.next_story = self.next_story.max(story + 1);
     }
 
     /// Assigns a new item to a story and remembers it.
     pub fn assign(&mut self, item: &ClusterItem) -> Decision {
-        if let Some(link) = &item.canonical_link
-            && let Some(&(story, other)) = self.by_link.get(link)
-        {
+        if let Some(entry) = self.items.get(&item.id) {
             return Decision {
-                story,
-                signal: Signal::SameLink,
+                story: entry.story,
+                signal: Signal::AlreadyAssigned,
                 score: 1.0,
-                matched: vec![other],
+                bar: 0.0,
+                matched: vec![],
+                runner_up: None,
             };
         }
+        let mut entry = self.entry_for(item, 0);
+        let mut decision = self.decide(&entry);
+        if decision.signal == Signal::NewStory {
+            decision.story = self.next_story;
+            self.next_story += 1;
+        }
+        entry.story = decision.story;
+        self.insert(item.id, entry);
+        decision
+    }
+
+    /// Forgets every story whose newest item is older than `cutoff`, with its items. The
+    /// daemon calls this with `now - window`; a forgotten story can no longer gain items.
+    pub fn forget_before(&mut self, cutoff: DateTime<Utc>) {
+        let old: Vec<StoryId> = self
+            .stories
+            .iter()
+            .filter(|(_, s)| s.last < cutoff)
+            .map(|(&id, _)| id)
+            .collect();
+        for story in old {
+            let members = self.stories[&story].items.clone();
+            for item in members {
+                self.remove(item);
+            }
+        }
+    }
+
+    /// Operator correction: moves every item of story `from` into story `into`.
+    pub fn merge(&mut self, into: StoryId, from: StoryId) -> Result<(), CorrectionError> {
+        if !self.stories.contains_key(&into) {
+            return Err(CorrectionError::UnknownStory(into));
+        }
+        if into == from {
+            return Ok(());
+        }
+        let members = match self.stories.get(&from) {
+            Some(s) => s.items.clone(),
+            None => return Err(CorrectionError::UnknownStory(from)),
+        };
+        for item in members {
+            self.move_item(item, into)?;
+        }
+        Ok(())
+    }
+
+    /// Operator correction: moves an item out of its story into a new story of its own,
+    /// whose id is returned.
+    pub fn split(&mut self, item: ItemId) -> Result<StoryId, CorrectionError> {
         let story = self.next_story;
+        self.move_item(item, story)?;
         self.next_story += 1;
-        self.restore(item, story);
-        Decision {
+        Ok(story)
+    }
+
+    /// Operator correction: pins an item to a story (an existing one, or a new id).
+    pub fn move_item(&mut self, item: ItemId, story: StoryId) -> Result<(), CorrectionError> {
+        let Some(mut entry) = self.remove_from_story(item) else {
+            return Err(CorrectionError::UnknownItem(item));
+        };
+        entry.story = story;
+        self.add_to_story(item, &entry);
+        self.items.insert(item, entry);
+        self.next_story = self.next_story.max(story + 1);
+        Ok(())
+    }
+
+    fn entry_for(&self, item: &ClusterItem, story: StoryId) -> Entry {
+        let features = text::features(item);
+        let norm = features
+            .terms
+            .iter()
+            .map(|(_, w)| w * w)
+            .sum::<f32>()
+            .sqrt()
+            .max(1e-6);
+        Entry {
             story,
-            signal: Signal::NewStory,
-            score: 0.0,
-            matched: vec![],
+            published: item.published,
+            unit_terms: features.terms.iter().map(|&(t, w)| (t, w / norm)).collect(),
+            raw_terms: features.terms,
+            signature: minhash::signature(&features.shingles),
+            link: item.canonical_link.clone().filter(|l| !l.is_empty()),
+            guid: item.guid.clone().filter(|g| !g.is_empty()),
+            title_key: features.title_key,
+            language: features.language,
+        }
+    }
+
+    fn insert(&mut self, id: ItemId, entry: Entry) {
+        self.doc_freq.add(&entry.raw_terms);
+        if let Some(sig) = &entry.signature {
+            self.lsh.insert(sig, id);
+        }
+        if let Some(link) = &entry.link {
+            self.by_link.insert(link.clone(), id);
+        }
+        if let Some(guid) = &entry.guid {
+            self.by_guid.insert(guid.clone(), id);
+        }
+        if let Some(key) = entry.title_key {
+            self.by_title.insert(key, id);
+        }
+        self.add_to_story(id, &entry);
+        self.items.insert(id, entry);
+    }
+
+    fn add_to_story(&mut self, id: ItemId, entry: &Entry) {
+        let story = self
+            .stories
+            .entry(entry.story)
+            .or_insert_with(|| Story::new(entry.published));
+        let doc_freq = &self.doc_freq;
+        for term in story.add(id, entry, |t| doc_freq.idf(t)) {
+            self.postings.add(term, entry.story);
+        }
+    }
+
+    /// Takes an item out of its story (dropping an emptied story); the entry stays indexed
+    /// by link, GUID, title and LSH under its id.
+    fn remove_from_story(&mut self, id: ItemId) -> Option<Entry> {
+        let entry = self.items.remove(&id)?;
+        let story_id = entry.story;
+        let story = self.stories.get_mut(&story_id)?;
+        let doc_freq = &self.doc_freq;
+        for term in story.remove(id, &entry, |t| doc_freq.idf(t)) {
+            self.postings.remove(term, story_id);
+        }
+        if story.items.is_empty() {
+            for (&term, _) in story.centroid.iter() {
+                self.postings.remove(term, story_id);
+            }
+            self.stories.remove(&story_id);
+        } else {
+            let times = story.items.iter().filter_map(|i| self.items.get(i));
+            let first = times.clone().map(|e| e.published).min();
+            let last = times.map(|e| e.published).max();
+            if let (Some(first), Some(last)) = (first, last) {
+                story.set_span(first, last);
+            }
+        }
+        Some(entry)
+    }
+
+    fn remove(&mut self, id: ItemId) {
+        let Some(entry) = self.remove_from_story(id) else {
+            return;
+        };
+        self.doc_freq.remove(&entry.raw_terms);
+        if let Some(sig) = &entry.signature {
+            self.lsh.remove(sig, id);
+        }
+        if let Some(link) = &entry.link
+            && self.by_link.get(link) == Some(&id)
+        {
+            self.by_link.remove(link);
+        }
+        if let Some(guid) = &entry.guid
+            && self.by_guid.get(guid) == Some(&id)
+        {
+            self.by_guid.remove(guid);
+        }
+        if let Some(key) = entry.title_key
+            && self.by_title.get(&key) == Some(&id)
+        {
+            self.by_title.remove(&key);
         }
     }
 }

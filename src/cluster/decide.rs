@@ -1,0 +1,265 @@
+//! The assignment decision for one item: exact keys, near-duplicates, then event similarity
+//! against candidate stories from the inverted index (centroid cosine, never single-link).
+
+use chrono::{DateTime, Utc};
+
+use super::story::{Entry, Story};
+use super::{Clusterer, Decision, Signal, minhash};
+use crate::model::{ItemId, StoryId};
+
+/// How many of an item's rarest features look up candidate stories.
+const QUERY_TERMS: usize = 12;
+/// How many stories per feature (the most recent) are considered.
+const POSTINGS_PER_TERM: usize = 128;
+/// Feature count at which the configured thresholds apply unscaled.
+const REFERENCE_FEATURES: f32 = 16.0;
+/// How many pre-ranked candidate stories are scored exactly.
+const SCORED_CANDIDATES: usize = 32;
+/// How many items an explanation names.
+const MATCHED_ITEMS: usize = 3;
+/// How many recent members are compared to name the matched items.
+const EXPLAIN_SCAN: usize = 64;
+
+/// A scored candidate story.
+struct Scored {
+    story: StoryId,
+    score: f32,
+    bar: f32,
+    margin: f32,
+}
+
+impl Clusterer {
+    /// Decides the story of an item that is not yet remembered. A `NewStory` decision has
+    /// story id 0; the caller numbers it.
+    pub(super) fn decide(&self, entry: &Entry) -> Decision {
+        if let Some(d) = self.decide_by_keys(entry) {
+            return d;
+        }
+        if let Some(d) = self.decide_near_duplicate(entry) {
+            return d;
+        }
+        self.decide_by_similarity(entry)
+    }
+
+    fn in_window(&self, story: &Story, published: DateTime<Utc>) -> bool {
+        let window = self.window();
+        published >= story.first - window && published <= story.last + window
+    }
+
+    fn decide_by_keys(&self, entry: &Entry) -> Option<Decision> {
+        let by_guid = entry
+            .guid
+            .as_ref()
+            .and_then(|g| self.by_guid.get(g))
+            .map(|&i| (i, Signal::SameGuid));
+        let by_link = entry
+            .link
+            .as_ref()
+            .and_then(|l| self.by_link.get(l))
+            .map(|&i| (i, Signal::SameLink));
+        let (other, signal) = by_guid.or(by_link)?;
+        let story = self.items.get(&other)?.story;
+        Some(Decision {
+            story,
+            signal,
+            score: 1.0,
+            matched: vec![other],
+            bar: 0.0,
+            runner_up: None,
+        })
+    }
+
+    fn decide_near_duplicate(&self, entry: &Entry) -> Option<Decision> {
+        let usable = |other: ItemId| {
+            let e = self.items.get(&other)?;
+            let story = self.stories.get(&e.story)?;
+            self.in_window(story, entry.published).then_some(e)
+        };
+        if let Some(key) = entry.title_key
+            && let Some(&other) = self.by_title.get(&key)
+            && let Some(e) = usable(other)
+        {
+            return Some(Decision {
+                story: e.story,
+                signal: Signal::NearDuplicate,
+                score: 1.0,
+                matched: vec![other],
+                bar: 1.0,
+                runner_up: None,
+            });
+        }
+        let sig = entry.signature.as_ref()?;
+        let mut best: Option<(f32, ItemId, StoryId)> = None;
+        for other in self.lsh.candidates(sig) {
+            let Some(e) = usable(other) else { continue };
+            let Some(other_sig) = &e.signature else {
+                continue;
+            };
+            let sim = minhash::similarity(sig, other_sig);
+            if sim >= self.config.near_duplicate_similarity && best.is_none_or(|b| sim > b.0) {
+                best = Some((sim, other, e.story));
+            }
+        }
+        let (score, other, story) = best?;
+        Some(Decision {
+            story,
+            signal: Signal::NearDuplicate,
+            score,
+            matched: vec![other],
+            bar: self.config.near_duplicate_similarity,
+            runner_up: None,
+        })
+    }
+
+    /// Candidate stories: the stories holding the item's rarest features, pre-ranked by the
+    /// IDF-weighted mass of those features they share, best [`SCORED_CANDIDATES`] kept.
+    fn candidates(&self, entry: &Entry) -> Vec<StoryId> {
+        let mut ranked: Vec<(f32, u64)> = entry
+            .unit_terms
+            .iter()
+            .filter(|&&(t, _)| self.doc_freq.df(t) >= 1)
+            .map(|&(t, w)| (w * self.doc_freq.idf(t), t))
+            .collect();
+        ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut hits: Vec<(StoryId, f32)> = Vec::new();
+        for &(weight, t) in ranked.iter().take(QUERY_TERMS) {
+            let idf = self.doc_freq.idf(t);
+            for &story in self.postings.recent(t, POSTINGS_PER_TERM) {
+                hits.push((story, weight * idf));
+            }
+        }
+        hits.sort_unstable_by_key(|&(s, _)| s);
+        let mut merged: Vec<(StoryId, f32)> = Vec::new();
+        for (story, w) in hits {
+            match merged.last_mut() {
+                Some(last) if last.0 == story => last.1 += w,
+                _ => merged.push((story, w)),
+            }
+        }
+        merged.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        merged.truncate(SCORED_CANDIDATES);
+        merged.into_iter().map(|(s, _)| s).collect()
+    }
+
+    fn decide_by_similarity(&self, entry: &Entry) -> Decision {
+        let query: Vec<(u64, f32)> = entry
+            .unit_terms
+            .iter()
+            .map(|&(t, w)| (t, w * self.doc_freq.idf(t)))
+            .collect();
+        let query_norm = norm(&query).max(1e-6);
+        let n_docs = self.doc_freq.n_docs();
+        let window_secs = self.window().num_seconds().max(1) as f32;
+        // Short texts share few features even when they report the same event, so the bar
+        // scales with the square root of the item's feature count (reference: 16 features).
+        let length_factor = (entry.unit_terms.len() as f32 / REFERENCE_FEATURES).sqrt();
+        let mut best: Option<Scored> = None;
+        for story_id in self.candidates(entry) {
+            let Some(story) = self.stories.get(&story_id) else {
+                continue;
+            };
+            if !self.in_window(story, entry.published) {
+                continue;
+            }
+            let dot: f32 = query
+                .iter()
+                .filter_map(|&(t, q)| story.centroid.get(&t).map(|c| q * c * self.doc_freq.idf(t)))
+                .sum();
+            let story_norm = story
+                .weighted_norm(n_docs, |t| self.doc_freq.idf(t))
+                .max(1e-6);
+            let cosine = dot / (query_norm * story_norm);
+            let gap = if entry.published < story.first {
+                (story.first - entry.published).num_seconds()
+            } else {
+                (entry.published - story.last).num_seconds().max(0)
+            } as f32;
+            let score = cosine - self.config.time_penalty * (gap / window_secs);
+            let base = if story.has_language(entry.language) {
+                self.config.similarity_threshold
+            } else {
+                self.config.cross_language_threshold
+            };
+            let threshold = base * length_factor;
+            let margin = score - threshold;
+            if best.as_ref().is_none_or(|b| margin > b.margin) {
+                best = Some(Scored {
+                    story: story_id,
+                    score,
+                    bar: threshold,
+                    margin,
+                });
+            }
+        }
+        match best {
+            Some(b) if b.margin >= 0.0 => Decision {
+                story: b.story,
+                signal: Signal::SimilarEvent,
+                score: b.score,
+                matched: self.closest_members(&query, b.story),
+                bar: b.bar,
+                runner_up: None,
+            },
+            Some(b) => Decision {
+                story: 0,
+                signal: Signal::NewStory,
+                score: b.score,
+                matched: self.closest_members(&query, b.story),
+                bar: b.bar,
+                runner_up: Some(b.story),
+            },
+            None => Decision {
+                story: 0,
+                signal: Signal::NewStory,
+                score: 0.0,
+                matched: vec![],
+                bar: 0.0,
+                runner_up: None,
+            },
+        }
+    }
+
+    /// The story's recent members most similar to the (IDF-weighted) query.
+    fn closest_members(&self, query: &[(u64, f32)], story: StoryId) -> Vec<ItemId> {
+        let Some(story) = self.stories.get(&story) else {
+            return vec![];
+        };
+        let mut scored: Vec<(f32, ItemId)> = story
+            .items
+            .iter()
+            .rev()
+            .take(EXPLAIN_SCAN)
+            .filter_map(|&id| {
+                let e = self.items.get(&id)?;
+                Some((sorted_dot(query, &e.unit_terms), id))
+            })
+            .collect();
+        scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored
+            .into_iter()
+            .take(MATCHED_ITEMS)
+            .map(|(_, id)| id)
+            .collect()
+    }
+}
+
+fn norm(v: &[(u64, f32)]) -> f32 {
+    v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt()
+}
+
+/// Dot product of two vectors sorted by feature hash.
+fn sorted_dot(a: &[(u64, f32)], b: &[(u64, f32)]) -> f32 {
+    let (mut i, mut j, mut sum) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                sum += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    sum
+}

@@ -1,0 +1,125 @@
+//! Deterministic hashing, document frequencies learned online, and the inverted index from
+//! rare features to the stories that contain them (candidate retrieval without a scan).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::model::StoryId;
+
+/// FNV-1a over a namespace tag and a string, finished with a SplitMix64 mix.
+pub fn hash_str(namespace: &str, text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in namespace.bytes().chain([0xff]).chain(text.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    mix(h)
+}
+
+/// SplitMix64 finalizer.
+pub fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A fixed-seed hasher for maps keyed by already-hashed or small integer keys, so that map
+/// behaviour never depends on a random seed.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        mix(self.0)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = self.0.rotate_left(5) ^ n;
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// A hash map with a deterministic hasher.
+pub type DetMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// Document frequencies over the items currently remembered (the follow-up window), learned
+/// online: an item counts from the moment it is assigned or restored until it is forgotten.
+#[derive(Debug, Default)]
+pub struct DocFreq {
+    n_docs: u32,
+    df: DetMap<u64, u32>,
+}
+
+impl DocFreq {
+    pub fn add(&mut self, terms: &[(u64, f32)]) {
+        self.n_docs += 1;
+        for &(t, _) in terms {
+            *self.df.entry(t).or_insert(0) += 1;
+        }
+    }
+
+    pub fn remove(&mut self, terms: &[(u64, f32)]) {
+        self.n_docs = self.n_docs.saturating_sub(1);
+        for &(t, _) in terms {
+            if let Some(c) = self.df.get_mut(&t) {
+                *c -= 1;
+                if *c == 0 {
+                    self.df.remove(&t);
+                }
+            }
+        }
+    }
+
+    pub fn n_docs(&self) -> u32 {
+        self.n_docs
+    }
+
+    pub fn df(&self, term: u64) -> u32 {
+        self.df.get(&term).copied().unwrap_or(0)
+    }
+
+    /// Smoothed inverse document frequency, `ln(1 + N / df)`.
+    pub fn idf(&self, term: u64) -> f32 {
+        let df = self.df(term).max(1) as f32;
+        (1.0 + self.n_docs.max(1) as f32 / df).ln()
+    }
+}
+
+/// Feature → stories containing it, most recently touched last.
+#[derive(Debug, Default)]
+pub struct Postings {
+    lists: DetMap<u64, Vec<StoryId>>,
+}
+
+impl Postings {
+    /// Records that `story` now contains `term` (the caller adds each pair once).
+    pub fn add(&mut self, term: u64, story: StoryId) {
+        self.lists.entry(term).or_default().push(story);
+    }
+
+    /// Forgets that `story` contains `term` (searched from the front: old stories go first).
+    pub fn remove(&mut self, term: u64, story: StoryId) {
+        if let Some(list) = self.lists.get_mut(&term) {
+            if let Some(pos) = list.iter().position(|&s| s == story) {
+                list.remove(pos);
+            }
+            if list.is_empty() {
+                self.lists.remove(&term);
+            }
+        }
+    }
+
+    /// The last `limit` stories holding `term`.
+    pub fn recent(&self, term: u64, limit: usize) -> &[StoryId] {
+        match self.lists.get(&term) {
+            Some(list) => &list[list.len().saturating_sub(limit)..],
+            None => &[],
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! The clusterer's memory: remembered items (features, signature, keys) and stories (members,
+//! time span, centroid of member vectors).
+
+use std::cell::Cell;
+
+use chrono::{DateTime, Utc};
+
+use super::index::DetMap;
+use super::minhash::Signature;
+use super::text::Lang;
+use crate::model::{ItemId, StoryId};
+
+/// Stories up to this size recompute their weighted length exactly after each change.
+const EXACT_NORM_MAX_ITEMS: usize = 32;
+
+/// One remembered item.
+#[derive(Debug)]
+pub struct Entry {
+    pub story: StoryId,
+    pub published: DateTime<Utc>,
+    /// Features with raw weights (for document frequencies).
+    pub raw_terms: Vec<(u64, f32)>,
+    /// The same features scaled to unit length (for centroids), sorted by hash.
+    pub unit_terms: Vec<(u64, f32)>,
+    pub signature: Option<Signature>,
+    pub link: Option<String>,
+    pub guid: Option<String>,
+    pub title_key: Option<u64>,
+    pub language: Lang,
+}
+
+/// One story within the window.
+#[derive(Debug)]
+pub struct Story {
+    pub items: Vec<ItemId>,
+    pub first: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+    /// Sum of member unit vectors (before IDF).
+    pub centroid: DetMap<u64, f32>,
+    pub n_german: u32,
+    pub n_other: u32,
+    /// IDF-weighted centroid length and the document count of its last full computation.
+    norm_cache: Cell<Option<(f32, u32)>>,
+}
+
+impl Story {
+    pub fn new(published: DateTime<Utc>) -> Story {
+        Story {
+            items: Vec::new(),
+            first: published,
+            last: published,
+            centroid: DetMap::default(),
+            n_german: 0,
+            n_other: 0,
+            norm_cache: Cell::new(None),
+        }
+    }
+
+    /// Adds a member; returns the features that are new to the story. The cached weighted
+    /// length is updated for the member's features only, at the current IDF.
+    pub fn add(&mut self, id: ItemId, entry: &Entry, idf: impl Fn(u64) -> f32) -> Vec<u64> {
+        if self.items.is_empty() {
+            self.first = entry.published;
+            self.last = entry.published;
+        }
+        self.items.push(id);
+        self.first = self.first.min(entry.published);
+        self.last = self.last.max(entry.published);
+        match entry.language {
+            Lang::De => self.n_german += 1,
+            Lang::En => self.n_other += 1,
+        }
+        let mut fresh = Vec::new();
+        let mut delta = 0.0;
+        for &(t, w) in &entry.unit_terms {
+            let slot = self.centroid.entry(t).or_insert_with(|| {
+                fresh.push(t);
+                0.0
+            });
+            let old = *slot;
+            *slot += w;
+            let i = idf(t);
+            delta += (*slot * *slot - old * old) * i * i;
+        }
+        self.shift_norm(delta);
+        fresh
+    }
+
+    fn shift_norm(&mut self, delta_sq: f32) {
+        // Small stories are cheap to recompute exactly, and their decisions are the most
+        // sensitive to the length; large ones take the incremental update.
+        if self.items.len() <= EXACT_NORM_MAX_ITEMS {
+            self.norm_cache.set(None);
+        } else if let Some((norm, at)) = self.norm_cache.get() {
+            let sq = (norm * norm + delta_sq).max(0.0);
+            self.norm_cache.set(Some((sq.sqrt(), at)));
+        }
+    }
+
+    /// Removes a member; returns the features the story no longer has. The caller fixes the
+    /// time span with [`Story::set_span`].
+    pub fn remove(&mut self, id: ItemId, entry: &Entry, idf: impl Fn(u64) -> f32) -> Vec<u64> {
+        self.items.retain(|&i| i != id);
+        match entry.language {
+            Lang::De => self.n_german = self.n_german.saturating_sub(1),
+            Lang::En => self.n_other = self.n_other.saturating_sub(1),
+        }
+        let mut gone = Vec::new();
+        let mut delta = 0.0;
+        for &(t, w) in &entry.unit_terms {
+            if let Some(slot) = self.centroid.get_mut(&t) {
+                let old = *slot;
+                *slot -= w;
+                let new = if *slot <= 1e-4 { 0.0 } else { *slot };
+                let i = idf(t);
+                delta += (new * new - old * old) * i * i;
+                if new == 0.0 {
+                    self.centroid.remove(&t);
+                    gone.push(t);
+                }
+            }
+        }
+        self.shift_norm(delta);
+        gone
+    }
+
+    pub fn set_span(&mut self, first: DateTime<Utc>, last: DateTime<Utc>) {
+        self.first = first;
+        self.last = last;
+    }
+
+    pub fn has_language(&self, lang: Lang) -> bool {
+        match lang {
+            Lang::De => self.n_german > 0,
+            Lang::En => self.n_other > 0,
+        }
+    }
+
+    /// Length of the IDF-weighted centroid. Member changes update it incrementally; it is
+    /// recomputed in full when the document count (and so every IDF) drifted by more than 5 %
+    /// since the last full computation.
+    pub fn weighted_norm(&self, n_docs: u32, idf: impl Fn(u64) -> f32) -> f32 {
+        if let Some((norm, at)) = self.norm_cache.get()
+            && n_docs <= at + at / 20
+            && n_docs + n_docs / 20 >= at
+        {
+            return norm;
+        }
+        let norm = self
+            .centroid
+            .iter()
+            .map(|(&t, &w)| {
+                let x = w * idf(t);
+                x * x
+            })
+            .sum::<f32>()
+            .sqrt();
+        self.norm_cache.set(Some((norm, n_docs)));
+        norm
+    }
+}
