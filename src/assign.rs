@@ -25,11 +25,19 @@ pub fn assign_pending(
             clusterer.restore(&item.to_cluster_item(), story);
         }
     }
+    let window = clusterer.window();
     let decisions: Vec<StoryAssignment> = pending
         .iter()
-        .map(|item| {
+        .enumerate()
+        .map(|(n, item)| {
+            // A large backlog (a new feed with years of items) is clustered as a stream:
+            // stories that ended a window before the current item can take no more reports.
+            if n % 500 == 499 {
+                clusterer.forget_before(item.published - window);
+            }
             let d = clusterer.assign(&item.to_cluster_item());
             StoryAssignment {
+                note: d.to_string(),
                 item: item.id,
                 story: d.story,
                 signal: serde_json::to_value(d.signal)

@@ -63,9 +63,9 @@ fn daemon_runs_reloads_and_stops_cleanly() {
         rss(
             "alpha",
             &[
-                ("1", "OpenAI releases a new model"),
+                ("1", "OpenAI releases GPT-5 to ChatGPT users"),
                 ("2", "Anthropic raises money"),
-                ("3", "Mistral ships an open model"),
+                ("3", "Mistral ships Codestral for programmers"),
             ],
         ),
     );

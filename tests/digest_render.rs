@@ -53,6 +53,7 @@ fn mai1_digest_with_hostile_story_renders_safely() {
                 signal: "test".into(),
                 score: 1.0,
                 matched: vec![],
+                note: String::new(),
             }],
             seen,
         )

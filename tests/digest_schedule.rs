@@ -54,6 +54,7 @@ fn news_at(store: &Mutex<Store>, t: DateTime<Utc>, n: &mut i64) {
             signal: "test".into(),
             score: 1.0,
             matched: vec![],
+            note: String::new(),
         })
         .collect();
     s.assign_stories(&a, t).unwrap();

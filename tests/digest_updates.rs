@@ -35,6 +35,7 @@ fn report(store: &Mutex<Store>, feed: &str, key: &str, story: i64, seen: DateTim
             signal: "test".into(),
             score: 1.0,
             matched: vec![],
+            note: String::new(),
         })
         .collect();
     s.assign_stories(&a, seen).unwrap();

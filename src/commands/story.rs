@@ -21,7 +21,13 @@ pub fn explain(config: &Config, item: i64) -> anyhow::Result<()> {
         return Ok(());
     };
     let signal = it.cluster_signal.as_deref().unwrap_or("unknown");
+    if let Some(note) = &it.cluster_note
+        && !signal.starts_with("operator")
+    {
+        println!("{note}");
+    }
     match signal {
+        _ if it.cluster_note.is_some() && !signal.starts_with("operator") => {}
         "new_story" => println!("started story {story}: no story in the window was similar enough"),
         "operator_split" | "operator_merge" => println!(
             "placed in story {story} by an operator ({signal}); clustering will not move it"

@@ -296,6 +296,7 @@ impl Config {
                 "must not exceed fetch.max_interval".into(),
             ));
         }
+        self.cluster.validate()?;
         let m = &self.mail;
         if !looks_like_mailbox(&m.from) {
             return Err((

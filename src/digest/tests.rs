@@ -72,6 +72,7 @@ fn item(i: It) -> StoredItem {
         cluster_score: None,
         cluster_matched: vec![],
         pinned: false,
+        cluster_note: None,
         tags: Tags {
             companies: i.companies.iter().map(|c| c.to_string()).collect(),
             ..Tags::default()

@@ -207,6 +207,7 @@ mod tests {
             cluster_score: None,
             cluster_matched: vec![],
             pinned: false,
+            cluster_note: None,
             tags: Tags {
                 companies: vec!["OpenAI".into()],
                 ..Tags::default()

@@ -31,6 +31,8 @@ pub struct StoredItem {
     pub cluster_score: Option<f64>,
     pub cluster_matched: Vec<ItemId>,
     pub pinned: bool,
+    /// The clusterer's one-line explanation of where the item went.
+    pub cluster_note: Option<String>,
     pub tags: Tags,
 }
 
@@ -58,11 +60,13 @@ pub struct StoryAssignment {
     pub signal: String,
     pub score: f64,
     pub matched: Vec<ItemId>,
+    /// The clusterer's one-line explanation.
+    pub note: String,
 }
 
 pub(crate) const ITEM_COLUMNS: &str = "i.id, i.feed_id, COALESCE(f.name, f.title, f.url), f.url, i.key, i.guid, i.title, i.link,
     i.canonical_link, i.summary, i.language, i.published_at, i.first_seen_at, i.ai_topic, i.story_id,
-    i.cluster_signal, i.cluster_score, i.cluster_matched, i.pinned";
+    i.cluster_signal, i.cluster_score, i.cluster_matched, i.pinned, i.cluster_note";
 
 pub(crate) fn item_from_row(r: &Row<'_>) -> rusqlite::Result<StoredItem> {
     let matched: Option<String> = r.get(17)?;
@@ -88,6 +92,7 @@ pub(crate) fn item_from_row(r: &Row<'_>) -> rusqlite::Result<StoredItem> {
             .and_then(|m| serde_json::from_str(&m).ok())
             .unwrap_or_default(),
         pinned: r.get::<_, i64>(18)? != 0,
+        cluster_note: r.get(19)?,
         tags: Tags::default(),
     })
 }
@@ -264,7 +269,8 @@ impl Store {
             let mut story = tx
                 .prepare_cached("INSERT OR IGNORE INTO stories (id, created_at) VALUES (?1, ?2)")?;
             let mut item = tx.prepare_cached(
-                "UPDATE items SET story_id = ?2, cluster_signal = ?3, cluster_score = ?4, cluster_matched = ?5
+                "UPDATE items SET story_id = ?2, cluster_signal = ?3, cluster_score = ?4, cluster_matched = ?5,
+                     cluster_note = ?6
                  WHERE id = ?1 AND story_id IS NULL",
             )?;
             for d in decisions {
@@ -274,7 +280,8 @@ impl Store {
                     d.story,
                     d.signal,
                     d.score,
-                    serde_json::to_string(&d.matched)?
+                    serde_json::to_string(&d.matched)?,
+                    d.note
                 ])?;
             }
         }

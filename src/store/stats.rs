@@ -153,6 +153,7 @@ mod tests {
             signal: "test".into(),
             score: 1.0,
             matched: vec![],
+            note: String::new(),
         };
         s.assign_stories(&[d], Utc::now()).unwrap();
     }

@@ -364,6 +364,7 @@ pub fn seed_mai1(store: &mut Store, config: &Config, seen: DateTime<Utc>) {
             signal: "test".into(),
             score: 1.0,
             matched: vec![],
+            note: String::new(),
         }));
     }
     let apple = Tags {
@@ -394,6 +395,7 @@ pub fn seed_mai1(store: &mut Store, config: &Config, seen: DateTime<Utc>) {
         signal: "test".into(),
         score: 1.0,
         matched: vec![],
+        note: String::new(),
     }));
     store.assign_stories(&assignments, seen).unwrap();
 }
