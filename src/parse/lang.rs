@@ -24,7 +24,7 @@ pub fn normalize_tag(declared: &str) -> Option<String> {
 }
 
 /// Most characters read for detection; enough for a reliable guess, cheap on long summaries.
-const MAX_DETECT_BYTES: usize = 600;
+const MAX_DETECT_BYTES: usize = 240;
 
 /// Detects the language of an entry from its title and summary.
 pub fn detect(title: &str, summary: &str) -> Option<String> {
