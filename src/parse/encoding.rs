@@ -138,7 +138,12 @@ fn declares_other_than_utf8(declaration: &str) -> bool {
 /// "lÃ¤nger" in the source bytes themselves): when the whole text re-encodes to
 /// Windows-1252 bytes that form valid, shorter UTF-8, that UTF-8 is the real text.
 pub fn fix_mojibake(text: &str) -> Cow<'_, str> {
-    if !text.contains(['Ã', 'Â', 'â', 'Å']) {
+    // 'Ã', 'Â', 'Å' and 'â' all encode as 0xC3 followed by one of these bytes; scanning
+    // bytes keeps the common case (no mojibake) cheap.
+    let bytes = text.as_bytes();
+    let suspicious = memchr::memchr_iter(0xC3, bytes)
+        .any(|at| matches!(bytes.get(at + 1), Some(0x82 | 0x83 | 0x85 | 0xA2)));
+    if !suspicious {
         return Cow::Borrowed(text);
     }
     let (bytes, _, unmappable) = WINDOWS_1252.encode(text);

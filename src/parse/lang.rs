@@ -3,6 +3,8 @@
 //! whatlang is unreliable on short titles, so detection reads title and summary together and
 //! only counts when it says the guess is reliable. Codes are ISO 639-1 where one exists. Pure.
 
+use std::sync::OnceLock;
+
 /// Lower-case primary subtag of a declared language (`en-US` → `en`, `de_DE` → `de`).
 pub fn normalize_tag(declared: &str) -> Option<String> {
     let primary = declared
@@ -23,8 +25,22 @@ pub fn normalize_tag(declared: &str) -> Option<String> {
     }
 }
 
+/// The languages our sources publish in. Scoring 20 candidates instead of whatlang's 69
+/// cut detection time several-fold (it was a third of parse time on the corpus); a text in
+/// another language then comes out unreliable or as its nearest neighbour.
+fn detector() -> &'static whatlang::Detector {
+    use whatlang::Lang::*;
+    static DETECTOR: OnceLock<whatlang::Detector> = OnceLock::new();
+    DETECTOR.get_or_init(|| {
+        whatlang::Detector::with_allowlist(vec![
+            Eng, Deu, Fra, Spa, Ita, Por, Nld, Swe, Dan, Nob, Fin, Pol, Ces, Tur, Rus, Ukr, Cmn,
+            Jpn, Kor, Ara,
+        ])
+    })
+}
+
 /// Most characters read for detection; enough for a reliable guess, cheap on long summaries.
-const MAX_DETECT_BYTES: usize = 600;
+const MAX_DETECT_BYTES: usize = 240;
 
 /// Detects the language of an entry from its title and summary.
 pub fn detect(title: &str, summary: &str) -> Option<String> {
@@ -37,7 +53,7 @@ pub fn detect(title: &str, summary: &str) -> Option<String> {
         }
         text.push(c);
     }
-    let info = whatlang::detect(&text)?;
+    let info = detector().detect(&text)?;
     if !info.is_reliable() {
         return None;
     }

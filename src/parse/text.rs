@@ -15,6 +15,9 @@ pub const MAX_SUMMARY_CHARS: usize = 1500;
 
 /// Plain text of a title or summary that may hold HTML or entities.
 pub fn plain_text(text: &str, max_chars: usize) -> String {
+    // Only the start of a long article body can end up in the summary: markup rarely takes
+    // more than 15 bytes per kept character.
+    let text = truncate_at_char_boundary(text, max_chars.saturating_mul(16));
     let stripped: Cow<'_, str> = if text.contains('<') {
         Cow::Owned(strip_tags(text))
     } else {
@@ -26,6 +29,17 @@ pub fn plain_text(text: &str, max_chars: usize) -> String {
         stripped.into_owned()
     };
     collapse_whitespace(&super::encoding::fix_mojibake(&decoded), max_chars)
+}
+
+fn truncate_at_char_boundary(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut end = max_bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// Removes tags, comments and the content of script-like elements; block tags become spaces.

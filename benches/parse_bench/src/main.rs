@@ -3,7 +3,7 @@
 #[allow(dead_code)]
 #[path = "../../../src/model.rs"]
 mod model;
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../../../src/parse/mod.rs"]
 mod parse;
 
