@@ -168,6 +168,14 @@ impl Store {
         )
     }
 
+    /// The oldest-published `limit` items not yet in a story.
+    pub fn unclustered_items_batch(&self, limit: usize) -> anyhow::Result<Vec<StoredItem>> {
+        self.items_where(
+            "i.story_id IS NULL ORDER BY i.published_at, i.id LIMIT ?1",
+            params![limit as i64],
+        )
+    }
+
     /// Items in stories whose items were published at or after `since`: the clusterer's window.
     pub fn clustered_items_since(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<StoredItem>> {
         self.items_where(
