@@ -1,10 +1,13 @@
 //! The daemon end to end, as systemd would run it: the real binary with a fake NOTIFY_SOCKET,
-//! a local HTTP feed server and the `file` mail transport (the digest engineer's tests cover
-//! real SMTP). READY=1, a fetch cycle, a digest, /healthz, /metrics and /stories.atom,
-//! SIGHUP with a new feed, SIGHUP with a broken config, SIGTERM, then the database checked.
+//! a local HTTP feed server and a real SMTP server (aiosmtpd, STARTTLS + AUTH) on 127.0.0.1.
+//! READY=1, a fetch cycle, a digest received by the SMTP server, /healthz, /metrics and
+//! /stories.atom, SIGHUP with a new feed, SIGHUP with a broken config, SIGTERM, then the
+//! database checked. The second test runs without systemd and with the `file` transport.
 
 mod daemon_support;
 use daemon_support as support;
+#[path = "support/mod.rs"]
+mod mail_support;
 
 use std::path::Path;
 use std::time::Duration;
@@ -26,12 +29,17 @@ fn config(
     http_port: u16,
     feeds: &[&str],
     digest: Digest,
+    smtp: Option<&str>,
 ) -> String {
+    let file_mail = format!(
+        "transport = \"file\"\ndir = \"{}\"\nfrom = \"aiwire <aiwire@localhost>\"\n",
+        dir.join("outbox").display()
+    );
     let mut c = format!(
         "[store]\npath = \"{db}\"\n\n[fetch]\nallow_private_addresses = true\n\n[http]\nlisten = \"127.0.0.1:{http_port}\"\n\n\
-         [mail]\ntransport = \"file\"\ndir = \"{outbox}\"\nfrom = \"aiwire <aiwire@localhost>\"\n",
+         [mail]\n{mail}",
         db = dir.join("aiwire.db").display(),
-        outbox = dir.join("outbox").display(),
+        mail = smtp.unwrap_or(&file_mail),
     );
     if digest == Digest::EveryMinute {
         c.push_str(
@@ -42,16 +50,6 @@ fn config(
         c.push_str(&format!("\n[[feed]]\nurl = \"{}\"\n", server.url(path)));
     }
     c
-}
-
-fn eml_count(dir: &Path) -> usize {
-    std::fs::read_dir(dir.join("outbox"))
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-                .count()
-        })
-        .unwrap_or(0)
 }
 
 #[test]
@@ -73,11 +71,28 @@ fn daemon_runs_reloads_and_stops_cleanly() {
         "/b.xml",
         rss("beta", &[("1", "Google DeepMind announces a robot")]),
     );
+    let Some(python) = mail_support::python_or_skip("daemon_runs_reloads_and_stops_cleanly") else {
+        return;
+    };
+    let smtp = mail_support::SmtpSink::start(
+        &python,
+        mail_support::Mode::Starttls,
+        mail_support::Auth::Required,
+        &dir.path().join("smtp"),
+    );
+    let smtp_mail = mail_support::smtp_mail(dir.path(), smtp.port, "starttls", true);
     let http_port = free_port();
     let config_path = dir.path().join("aiwire.toml");
     std::fs::write(
         &config_path,
-        config(dir.path(), &server, http_port, &["/a.xml"], Digest::None),
+        config(
+            dir.path(),
+            &server,
+            http_port,
+            &["/a.xml"],
+            Digest::None,
+            Some(&smtp_mail),
+        ),
     )
     .unwrap();
     let mut notify = NotifySocket::bind(dir.path());
@@ -116,6 +131,7 @@ fn daemon_runs_reloads_and_stops_cleanly() {
             http_port,
             &["/a.xml", "/b.xml"],
             Digest::EveryMinute,
+            Some(&smtp_mail),
         ),
     )
     .unwrap();
@@ -130,10 +146,13 @@ fn daemon_runs_reloads_and_stops_cleanly() {
     );
     // The digest fires at the next minute boundary (`* * * * *` in UTC).
     assert!(
-        eventually(Duration::from_secs(75), || eml_count(dir.path()) >= 1),
-        "no digest written; log:\n{}",
+        eventually(Duration::from_secs(75), || !smtp.messages().is_empty()),
+        "no digest received by the SMTP server; log:\n{}",
         daemon.log_text()
     );
+    let mail = String::from_utf8_lossy(&smtp.messages()[0]).to_string();
+    assert!(mail.contains("multipart/alternative"), "{mail}");
+    assert!(mail.contains("To: reader@example.org"), "{mail}");
 
     let (status, body) = http_get(http_port, "/healthz");
     assert_eq!((status, body.as_str()), (200, "ok\n"));
@@ -145,7 +164,7 @@ fn daemon_runs_reloads_and_stops_cleanly() {
         "{:?}",
         notify.all()
     );
-    // The .eml is written before the ledger marks the delivery sent.
+    // The server accepts the message before the ledger marks the delivery sent.
     assert!(eventually(Duration::from_secs(10), || {
         http_get(http_port, "/metrics")
             .1
@@ -235,6 +254,7 @@ fn daemon_without_systemd_runs_and_stops() {
         free_port(),
         &["/a.xml"],
         Digest::EveryMinute,
+        None,
     );
     std::fs::write(&config_path, text).unwrap();
     let mut daemon = Daemon::start(&config_path, None, &dir.path().join("log"));
