@@ -81,15 +81,7 @@ mod tests {
     fn a_backlog_larger_than_a_batch_is_placed_completely() {
         let mut store = Store::open_in_memory().unwrap();
         let now = Utc::now();
-        let feed = FeedConfig {
-            url: "https://a.example/feed".into(),
-            name: Some("A".into()),
-            user_agent: None,
-            min_interval: None,
-            max_interval: None,
-            ai_only: false,
-            weight: 1.0,
-        };
+        let feed = FeedConfig::new("https://a.example/feed", Some("A".into()));
         let id = store.sync_feeds(&[feed], now).unwrap()[0].id;
         let entries: Vec<(ParsedEntry, Tags)> = (0..BATCH + 37)
             .map(|n| {

@@ -86,3 +86,18 @@ pub struct FeedConfig {
 fn one() -> f64 {
     1.0
 }
+
+impl FeedConfig {
+    /// A feed with every optional setting at its default.
+    pub fn new(url: impl Into<String>, name: Option<String>) -> FeedConfig {
+        FeedConfig {
+            url: url.into(),
+            name,
+            user_agent: None,
+            min_interval: None,
+            max_interval: None,
+            ai_only: false,
+            weight: one(),
+        }
+    }
+}

@@ -177,15 +177,7 @@ impl Config {
                 if self.feeds.iter().any(|c| c.url == f.url) {
                     continue;
                 }
-                self.feeds.push(FeedConfig {
-                    url: f.url,
-                    name: f.title,
-                    user_agent: None,
-                    min_interval: None,
-                    max_interval: None,
-                    ai_only: false,
-                    weight: 1.0,
-                });
+                self.feeds.push(FeedConfig::new(f.url, f.title));
             }
         }
         Ok(())

@@ -348,15 +348,7 @@ mod tests {
     use super::*;
 
     fn feed(url: &str) -> FeedConfig {
-        FeedConfig {
-            url: url.into(),
-            name: None,
-            user_agent: None,
-            min_interval: None,
-            max_interval: None,
-            ai_only: false,
-            weight: 1.0,
-        }
+        FeedConfig::new(url, None)
     }
 
     #[test]

@@ -350,15 +350,7 @@ mod tests {
     fn items_are_stored_once_per_feed_and_key() {
         let mut s = Store::open_in_memory().unwrap();
         let now = Utc::now();
-        let feed = FeedConfig {
-            url: "https://a.example/f".into(),
-            name: Some("A".into()),
-            user_agent: None,
-            min_interval: None,
-            max_interval: None,
-            ai_only: false,
-            weight: 1.0,
-        };
+        let feed = FeedConfig::new("https://a.example/f", Some("A".into()));
         let id = s.sync_feeds(&[feed], now).unwrap()[0].id;
         let tags = Tags {
             companies: vec!["Microsoft".into()],

@@ -127,15 +127,7 @@ mod tests {
     fn pruned_items_leave_tombstones_and_never_return() {
         let mut s = Store::open_in_memory().unwrap();
         let now = Utc::now();
-        let feed = FeedConfig {
-            url: "https://a.test/f".into(),
-            name: None,
-            user_agent: None,
-            min_interval: None,
-            max_interval: None,
-            ai_only: false,
-            weight: 1.0,
-        };
+        let feed = FeedConfig::new("https://a.test/f", None);
         let id = s.sync_feeds(&[feed], now).unwrap()[0].id;
         let old = now - Duration::days(100);
         assert_eq!(s.insert_items(id, &[entry("old")], old).unwrap().len(), 1);

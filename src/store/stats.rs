@@ -119,15 +119,7 @@ mod tests {
     use crate::store::StoryAssignment;
 
     fn feed(url: &str) -> FeedConfig {
-        FeedConfig {
-            url: url.into(),
-            name: None,
-            user_agent: None,
-            min_interval: None,
-            max_interval: None,
-            ai_only: false,
-            weight: 1.0,
-        }
+        FeedConfig::new(url, None)
     }
 
     fn entry(key: &str) -> ParsedEntry {
