@@ -327,8 +327,11 @@ impl Clusterer {
         Entry {
             story,
             published: item.published,
-            unit_terms: features.terms.iter().map(|&(t, w)| (t, w / norm)).collect(),
-            raw_terms: features.terms,
+            unit_terms: features
+                .terms
+                .into_iter()
+                .map(|(t, w)| (t, w / norm))
+                .collect(),
             signature: minhash::signature(&features.shingles),
             link: item.canonical_link.clone().filter(|l| !l.is_empty()),
             guid: item.guid.clone().filter(|g| !g.is_empty()),
@@ -338,7 +341,7 @@ impl Clusterer {
     }
 
     fn insert(&mut self, id: ItemId, entry: Entry) {
-        self.doc_freq.add(&entry.raw_terms);
+        self.doc_freq.add(&entry.unit_terms);
         if let Some(sig) = &entry.signature {
             self.lsh.insert(sig, id);
         }
@@ -396,7 +399,7 @@ impl Clusterer {
         let Some(entry) = self.remove_from_story(id) else {
             return;
         };
-        self.doc_freq.remove(&entry.raw_terms);
+        self.doc_freq.remove(&entry.unit_terms);
         if let Some(sig) = &entry.signature {
             self.lsh.remove(sig, id);
         }

@@ -18,9 +18,8 @@ const EXACT_NORM_MAX_ITEMS: usize = 32;
 pub struct Entry {
     pub story: StoryId,
     pub published: DateTime<Utc>,
-    /// Features with raw weights (for document frequencies).
-    pub raw_terms: Vec<(u64, f32)>,
-    /// The same features scaled to unit length (for centroids), sorted by hash.
+    /// Features scaled to unit length (for centroids; their ids feed the document
+    /// frequencies), sorted by hash.
     pub unit_terms: Vec<(u64, f32)>,
     pub signature: Option<Signature>,
     pub link: Option<String>,
