@@ -14,7 +14,7 @@ use crate::fetch::policy::{self, CacheHints, IntervalBounds, RedirectDecision};
 use crate::fetch::{Attempt, FetchOutcome, FetchRequest, Fetched, Fetcher, looks_like_html};
 use crate::model::{DateSource, TagInput};
 use crate::parse::{ParseContext, parse_feed};
-use crate::store::{FeedRow, FeedState, FeedUpdate, FetchLogEntry, Store};
+use crate::store::{FeedRow, FeedState, FeedUpdate, FetchLogEntry, Store, lock};
 use crate::tag::Tagger;
 
 /// What a refresh needs.
@@ -73,10 +73,6 @@ impl std::fmt::Display for RefreshReport {
             RefreshResult::Failed(e) => write!(f, "{}: error: {e}", self.feed),
         }
     }
-}
-
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Refreshes the given feeds concurrently: at most `[fetch] concurrency` at once (the

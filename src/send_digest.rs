@@ -14,11 +14,7 @@ use crate::digest::render::{Rendered, Templates, render};
 use crate::digest::{Digest, DigestInput, FeedHealth, Period, build};
 use crate::mail::{Mailer, Outgoing, SendError};
 use crate::schedule::Schedule;
-use crate::store::{FeedState, NewDigestRun, Store};
-
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|p| p.into_inner())
-}
+use crate::store::{FeedState, NewDigestRun, Store, lock};
 
 /// Builds the digest as it would be sent now, without changing any state. With `since`, the
 /// digest covers that span before `now` and includes stories sent before (a preview of the

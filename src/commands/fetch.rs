@@ -39,7 +39,7 @@ pub fn run(config: Arc<Config>, tagger: Arc<Tagger>, only: Option<&str>) -> anyh
         ok &= !r.result.is_failure();
         println!("{r}");
     }
-    let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+    let mut store = crate::store::lock(&store);
     let assigned = crate::assign::assign_pending(&mut store, &config.cluster, now)?;
     tracing::info!(items = assigned, "new items placed into stories");
     tracing::info!(

@@ -10,12 +10,8 @@ use crate::config::Config;
 use crate::mail::Mailer;
 use crate::refresh::refresh_feeds;
 use crate::send_digest::{deliver_pending, record_run};
-use crate::store::Store;
+use crate::store::lock;
 use crate::tag::Tagger;
-
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// One full cycle: fetch every feed, store, tag, cluster, deliver every digest with content.
 pub fn once(config: Arc<Config>, tagger: Arc<Tagger>) -> anyhow::Result<()> {

@@ -5,12 +5,11 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-use super::liveness::{BEAT_EVERY, Loop};
+use super::liveness::{Loop, wait_until};
 use super::{Generation, Shared, lock};
 use crate::send_digest::{deliver_pending, plan, record_due_runs};
 
@@ -81,14 +80,4 @@ fn publish_next(shared: &Shared, next: &HashMap<String, DateTime<Utc>>) {
         .min_by_key(|(_, at)| **at)
         .map(|(name, at)| (name.clone(), *at));
     *shared.next_digest.lock().unwrap_or_else(|p| p.into_inner()) = soonest;
-}
-
-/// Sleep until the next fire time, but wake at every heartbeat to retry pending deliveries.
-fn wait_until(next: Option<DateTime<Utc>>, now: DateTime<Utc>) -> StdDuration {
-    next.map_or(BEAT_EVERY, |t| {
-        (t - now)
-            .to_std()
-            .unwrap_or(StdDuration::ZERO)
-            .clamp(StdDuration::from_millis(100), BEAT_EVERY)
-    })
 }

@@ -3,13 +3,12 @@
 //! new fetch starts; the ones in flight finish (the supervisor bounds how long it waits).
 
 use std::sync::Arc;
-use std::time::Duration as StdDuration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use futures_util::StreamExt;
 use tokio::sync::watch;
 
-use super::liveness::{BEAT_EVERY, Loop};
+use super::liveness::{Loop, wait_until};
 use super::metrics::CycleSummary;
 use super::{Generation, Shared, lock};
 use crate::refresh::{RefreshResult, refresh_feed};
@@ -44,16 +43,6 @@ pub async fn run(
         }
     }
     tracing::debug!("fetch loop stopped");
-}
-
-/// How long to sleep until `next`: never past a heartbeat, never a busy spin.
-fn wait_until(next: Option<DateTime<Utc>>, now: DateTime<Utc>) -> StdDuration {
-    next.map_or(BEAT_EVERY, |t| {
-        (t - now)
-            .to_std()
-            .unwrap_or(StdDuration::ZERO)
-            .clamp(StdDuration::from_millis(100), BEAT_EVERY)
-    })
 }
 
 /// One fetch cycle over the due feeds, bounded by `[fetch] concurrency`.
@@ -120,26 +109,4 @@ async fn cycle(
         placed,
         "Fetch cycle done."
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::Duration;
-
-    use super::*;
-
-    #[test]
-    fn waits_are_bounded() {
-        let now = Utc::now();
-        assert_eq!(wait_until(None, now), BEAT_EVERY);
-        assert_eq!(
-            wait_until(Some(now - Duration::hours(1)), now),
-            StdDuration::from_millis(100)
-        );
-        assert_eq!(wait_until(Some(now + Duration::hours(1)), now), BEAT_EVERY);
-        assert_eq!(
-            wait_until(Some(now + Duration::seconds(5)), now),
-            StdDuration::from_secs(5)
-        );
-    }
 }

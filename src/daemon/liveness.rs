@@ -91,9 +91,41 @@ impl Liveness {
     }
 }
 
+/// How long a loop sleeps until `next`: never past a heartbeat (so liveness and pending work
+/// are looked at regularly), never a busy spin.
+pub fn wait_until(
+    next: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Duration {
+    next.map_or(BEAT_EVERY, |t| {
+        (t - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+            .clamp(Duration::from_millis(100), BEAT_EVERY)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waits_are_bounded() {
+        let now = chrono::Utc::now();
+        assert_eq!(wait_until(None, now), BEAT_EVERY);
+        assert_eq!(
+            wait_until(Some(now - chrono::Duration::hours(1)), now),
+            Duration::from_millis(100)
+        );
+        assert_eq!(
+            wait_until(Some(now + chrono::Duration::hours(1)), now),
+            BEAT_EVERY
+        );
+        assert_eq!(
+            wait_until(Some(now + chrono::Duration::seconds(5)), now),
+            Duration::from_secs(5)
+        );
+    }
 
     #[test]
     fn a_silent_loop_is_reported() {

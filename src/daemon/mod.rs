@@ -71,9 +71,7 @@ impl Generation {
     }
 }
 
-pub(crate) fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|p| p.into_inner())
-}
+pub(crate) use crate::store::lock;
 
 /// Runs the daemon until SIGTERM or SIGINT.
 pub fn run(config_path: &Path, config: Arc<Config>, tagger: Arc<Tagger>) -> anyhow::Result<()> {

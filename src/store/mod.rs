@@ -224,6 +224,12 @@ impl Store {
     }
 }
 
+/// Locks a store shared between tasks. A panic while the lock was held leaves SQLite
+/// consistent (every write is a transaction), so a poisoned lock is simply taken over.
+pub fn lock(store: &std::sync::Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Helpers for tests that need to put a database into odd states.
 pub mod testing {
     use std::path::Path;
