@@ -75,7 +75,7 @@ pub fn assign_pending(
 mod tests {
     use super::*;
     use crate::config::FeedConfig;
-    use crate::model::{DateSource, ParsedEntry, Tags};
+    use crate::model::{ParsedEntry, Tags};
 
     #[test]
     fn a_backlog_larger_than_a_batch_is_placed_completely() {
@@ -86,17 +86,9 @@ mod tests {
         let entries: Vec<(ParsedEntry, Tags)> = (0..BATCH + 37)
             .map(|n| {
                 let e = ParsedEntry {
-                    key: format!("k{n}"),
                     title: format!("Distinct headline number {n} about topic {}", n * 7919),
-                    link: Some(format!("https://a.example/{n}")),
-                    canonical_link: Some(format!("https://a.example/{n}")),
                     published: now - chrono::Duration::minutes(n as i64),
-                    date_source: DateSource::Feed,
-                    summary: String::new(),
-                    language: Some("en".into()),
-                    authors: vec![],
-                    content_html: None,
-                    guid: None,
+                    ..crate::store::testing::entry(&format!("k{n}"))
                 };
                 (e, Tags::default())
             })

@@ -328,21 +328,11 @@ impl Store {
 mod tests {
     use super::*;
     use crate::config::FeedConfig;
-    use crate::model::DateSource;
 
-    pub(crate) fn entry(key: &str, title: &str) -> ParsedEntry {
+    fn entry(key: &str, title: &str) -> ParsedEntry {
         ParsedEntry {
-            key: key.into(),
             title: title.into(),
-            link: Some(format!("https://example.org/{key}")),
-            canonical_link: Some(format!("https://example.org/{key}")),
-            published: Utc::now(),
-            date_source: DateSource::Feed,
-            summary: String::new(),
-            language: Some("en".into()),
-            authors: vec![],
-            content_html: None,
-            guid: Some(key.into()),
+            ..crate::store::testing::entry(key)
         }
     }
 

@@ -104,23 +104,10 @@ mod tests {
 
     use super::*;
     use crate::config::FeedConfig;
-    use crate::model::{DateSource, ParsedEntry, Tags};
+    use crate::model::{ParsedEntry, Tags};
 
     fn entry(key: &str) -> (ParsedEntry, Tags) {
-        let e = ParsedEntry {
-            key: key.into(),
-            title: format!("title {key}"),
-            link: None,
-            canonical_link: None,
-            published: Utc::now(),
-            date_source: DateSource::Feed,
-            summary: String::new(),
-            language: None,
-            authors: vec![],
-            content_html: None,
-            guid: None,
-        };
-        (e, Tags::default())
+        (crate::store::testing::entry(key), Tags::default())
     }
 
     #[test]

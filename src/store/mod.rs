@@ -234,6 +234,24 @@ pub fn lock(store: &std::sync::Mutex<Store>) -> std::sync::MutexGuard<'_, Store>
 pub mod testing {
     use std::path::Path;
 
+    /// A dated entry with key `key`, title `title {key}` and link `https://example.org/{key}`;
+    /// tests change the fields they care about with struct-update syntax.
+    pub fn entry(key: &str) -> crate::model::ParsedEntry {
+        crate::model::ParsedEntry {
+            key: key.into(),
+            title: format!("title {key}"),
+            link: Some(format!("https://example.org/{key}")),
+            canonical_link: Some(format!("https://example.org/{key}")),
+            published: chrono::Utc::now(),
+            date_source: crate::model::DateSource::Feed,
+            summary: String::new(),
+            language: Some("en".into()),
+            authors: vec![],
+            content_html: None,
+            guid: Some(key.into()),
+        }
+    }
+
     /// Sets `PRAGMA user_version` directly, e.g. to simulate a database from a newer aiwire.
     pub fn set_user_version(path: &Path, version: u32) -> anyhow::Result<()> {
         let conn = rusqlite::Connection::open(path)?;

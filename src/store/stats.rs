@@ -115,7 +115,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::config::FeedConfig;
-    use crate::model::{DateSource, ParsedEntry, Tags};
+    use crate::model::{ParsedEntry, Tags};
     use crate::store::StoryAssignment;
 
     fn feed(url: &str) -> FeedConfig {
@@ -123,19 +123,7 @@ mod tests {
     }
 
     fn entry(key: &str) -> ParsedEntry {
-        ParsedEntry {
-            key: key.into(),
-            title: format!("title {key}"),
-            link: Some(format!("https://example.org/{key}")),
-            canonical_link: None,
-            published: Utc::now(),
-            date_source: DateSource::Feed,
-            summary: String::new(),
-            language: None,
-            authors: vec![],
-            content_html: None,
-            guid: None,
-        }
+        crate::store::testing::entry(key)
     }
 
     fn place(s: &mut Store, item: i64, story: i64) {
