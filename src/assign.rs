@@ -1,74 +1,235 @@
-//! Use case: put every not-yet-clustered item into a story. Rebuilds the clusterer from the
-//! store's window (so operator corrections made by another process are respected), then
-//! assigns new items in order of publication and writes the decisions.
+//! Use case: put every not-yet-clustered item into a story. A [`Placer`] rebuilds the
+//! clusterer from the store's window (so operator corrections made by another process are
+//! respected), assigns new items in order of publication and writes the decisions. It lives for
+//! one fetch cycle: [`Pipeline`] runs it on its own thread while feeds are still being fetched,
+//! so clustering overlaps fetching and never holds the store lock while it thinks.
 
-use chrono::{DateTime, Utc};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
 
 use crate::cluster::{ClusterConfig, Clusterer};
-use crate::store::{Store, StoryAssignment};
+use crate::store::{Store, StoredItem, StoryAssignment, lock};
 
 /// Pending items are read and written in batches of this size, so a large backlog (the first
 /// cycle over a thousand feeds) never sits in memory at once.
 const BATCH: usize = 2000;
+/// A long backlog is clustered as a stream: every this many items, stories that ended long
+/// enough before the newest item placed are forgotten (see [`Placer::lateness`]).
+const FORGET_EVERY: usize = 500;
+/// [`Placer::lateness`] beside a fetch cycle, where feeds land in any order.
+const PIPELINE_LATENESS: i32 = 2;
 
-/// Clusters the pending items; returns how many were assigned.
+/// Clusters the pending items in one go; returns how many were assigned.
 pub fn assign_pending(
     store: &mut Store,
     config: &ClusterConfig,
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
-    let mut pending = store.unclustered_items_batch(BATCH)?;
-    if pending.is_empty() {
-        return Ok(0);
-    }
-    let mut clusterer = Clusterer::new(config.clone(), store.max_story_id()? + 1);
-    // Batches come oldest-published first, so the first one bounds the window to restore.
-    let earliest = pending.iter().map(|i| i.published).min().unwrap_or(now);
-    let since = earliest.min(now) - clusterer.window();
-    for item in store.clustered_items_since(since)? {
-        if let Some(story) = item.story_id {
-            clusterer.restore(&item.to_cluster_item(), story);
-        }
-    }
-    let window = clusterer.window();
+    // Batches come oldest published first, so no item is late.
+    let mut placer = Placer::new(config.clone(), now, 0);
     let mut total = 0;
-    while !pending.is_empty() {
-        let decisions: Vec<StoryAssignment> = pending
-            .iter()
-            .enumerate()
-            .map(|(n, item)| {
-                // A backlog spanning a long time is clustered as a stream: stories that ended
-                // a window before the current item can take no more reports.
-                if n % 500 == 499 {
-                    clusterer.forget_before(item.published - window);
-                }
-                let d = clusterer.assign(&item.to_cluster_item());
-                StoryAssignment {
-                    note: d.to_string(),
-                    item: item.id,
-                    story: d.story,
-                    signal: serde_json::to_value(d.signal)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
-                    score: f64::from(d.score),
-                    matched: d.matched,
-                }
-            })
-            .collect();
+    loop {
+        let pending = store.unclustered_items_batch(BATCH)?;
+        if pending.is_empty() {
+            return Ok(total);
+        }
+        placer.prepare(store, &pending)?;
+        let decisions = placer.decide(&pending);
         store.assign_stories(&decisions, now)?;
         total += decisions.len();
-        if decisions.len() < BATCH {
-            break;
-        }
-        let last = pending.last().map(|i| i.id);
-        pending = store.unclustered_items_batch(BATCH)?;
-        // Never spin on items the store refused to place (e.g. pinned meanwhile).
-        if pending.first().map(|i| i.id) == last {
-            break;
+        if !more_after(&pending, decisions.len(), store)? {
+            return Ok(total);
         }
     }
-    Ok(total)
+}
+
+/// Whether another batch may be waiting after `pending` was placed: a full batch was written
+/// and the store's next pending item is not one it refused to place (e.g. pinned meanwhile),
+/// so callers never spin.
+fn more_after(pending: &[StoredItem], written: usize, store: &Store) -> anyhow::Result<bool> {
+    if written < BATCH {
+        return Ok(false);
+    }
+    let next = store.unclustered_items_batch(1)?;
+    Ok(!next.is_empty() && next.first().map(|i| i.id) != pending.first().map(|i| i.id))
+}
+
+/// One clusterer kept across passes of one cycle, so that a stream of small passes (one per
+/// fetched feed) does not rebuild the window each time.
+pub struct Placer {
+    config: ClusterConfig,
+    now: DateTime<Utc>,
+    /// The clusterer and the earliest publication time whose stories it fully holds.
+    state: Option<(Clusterer, DateTime<Utc>)>,
+    /// The newest publication time placed so far (capped at `now`).
+    newest: Option<DateTime<Utc>>,
+    since_forget: usize,
+    /// How far (in windows) an item may lag behind the newest one placed and still meet, in
+    /// memory, every story it could join: 0 when items come strictly oldest first, more when
+    /// feeds land in any order, each carrying days of history. Later items are still placed
+    /// correctly; they only cost a reload from the store.
+    lateness: i32,
+}
+
+impl Placer {
+    pub fn new(config: ClusterConfig, now: DateTime<Utc>, lateness: i32) -> Self {
+        Placer {
+            config,
+            now,
+            state: None,
+            newest: None,
+            since_forget: 0,
+            lateness,
+        }
+    }
+
+    fn window(&self) -> Duration {
+        Duration::hours(i64::from(self.config.window_hours))
+    }
+
+    /// Makes sure the clusterer holds every story that `pending` (oldest published first)
+    /// could join, rebuilding it from the store when an item reaches further back than what
+    /// it holds, and that new story ids follow the store's.
+    pub fn prepare(&mut self, store: &Store, pending: &[StoredItem]) -> anyhow::Result<()> {
+        let Some(earliest) = pending.iter().map(|i| i.published).min() else {
+            return Ok(());
+        };
+        let needed = earliest.min(self.now) - self.window();
+        let next_id = store.max_story_id()? + 1;
+        match &mut self.state {
+            Some((_, since)) if *since <= needed => {}
+            Some((clusterer, since)) => {
+                // A late item: add the stories it could join that are not held (never
+                // loaded, or forgotten), without rebuilding what is held.
+                for item in store.clustered_items_between(needed, *since)? {
+                    if let Some(story) = item.story_id
+                        && clusterer.story_of(item.id).is_none()
+                    {
+                        clusterer.restore(&item.to_cluster_item(), story);
+                    }
+                }
+                *since = needed;
+            }
+            None => {
+                let mut clusterer = Clusterer::new(self.config.clone(), next_id);
+                for item in store.clustered_items_between(needed, DateTime::<Utc>::MAX_UTC)? {
+                    if let Some(story) = item.story_id {
+                        clusterer.restore(&item.to_cluster_item(), story);
+                    }
+                }
+                self.state = Some((clusterer, needed));
+            }
+        }
+        if let Some((clusterer, _)) = &mut self.state {
+            clusterer.reserve_ids_from(next_id);
+        }
+        Ok(())
+    }
+
+    /// Decides where each of `pending` goes (after [`Placer::prepare`]); pure CPU work.
+    pub fn decide(&mut self, pending: &[StoredItem]) -> Vec<StoryAssignment> {
+        let window = self.window();
+        let Some((clusterer, held)) = &mut self.state else {
+            return vec![];
+        };
+        let mut decisions = Vec::with_capacity(pending.len());
+        for item in pending {
+            let published = item.published.min(self.now);
+            let newest = self.newest.map_or(published, |n| n.max(published));
+            self.newest = Some(newest);
+            self.since_forget += 1;
+            if self.since_forget >= FORGET_EVERY {
+                self.since_forget = 0;
+                let cutoff = newest - window * (1 + self.lateness);
+                if cutoff > *held {
+                    clusterer.forget_before(cutoff);
+                    *held = cutoff;
+                }
+            }
+            let d = clusterer.assign(&item.to_cluster_item());
+            decisions.push(StoryAssignment {
+                note: d.to_string(),
+                item: item.id,
+                story: d.story,
+                signal: serde_json::to_value(d.signal)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                score: f64::from(d.score),
+                matched: d.matched,
+            });
+        }
+        decisions
+    }
+
+    /// Places everything pending now. The store lock is taken to read and to write, never
+    /// while clustering, so fetches keep storing items meanwhile.
+    pub fn place_pending(&mut self, store: &Mutex<Store>) -> anyhow::Result<usize> {
+        let mut total = 0;
+        loop {
+            let pending = {
+                let store = lock(store);
+                let pending = store.unclustered_items_batch(BATCH)?;
+                self.prepare(&store, &pending)?;
+                pending
+            };
+            if pending.is_empty() {
+                return Ok(total);
+            }
+            let decisions = self.decide(&pending);
+            let mut store = lock(store);
+            store.assign_stories(&decisions, self.now)?;
+            total += decisions.len();
+            if !more_after(&pending, decisions.len(), &store)? {
+                return Ok(total);
+            }
+        }
+    }
+}
+
+/// Clustering beside a fetch cycle: a thread that places pending items whenever it is nudged
+/// (after a feed stored new items) and once more when the cycle ends.
+pub struct Pipeline {
+    nudge: mpsc::Sender<()>,
+    worker: JoinHandle<anyhow::Result<usize>>,
+}
+
+impl Pipeline {
+    pub fn start(store: Arc<Mutex<Store>>, config: ClusterConfig, now: DateTime<Utc>) -> Self {
+        let (nudge, nudged) = mpsc::channel::<()>();
+        let worker = std::thread::Builder::new()
+            .name("aiwire-cluster".into())
+            .spawn(move || {
+                let mut placer = Placer::new(config, now, PIPELINE_LATENESS);
+                let mut total = 0;
+                while nudged.recv().is_ok() {
+                    while nudged.try_recv().is_ok() {}
+                    total += placer.place_pending(&store)?;
+                }
+                // The cycle is over (every sender dropped): whatever landed last.
+                Ok(total + placer.place_pending(&store)?)
+            })
+            .expect("spawning a thread");
+        Pipeline { nudge, worker }
+    }
+
+    /// Tells the worker that new items are waiting.
+    pub fn nudge(&self) {
+        let _ = self.nudge.send(());
+    }
+
+    /// Waits until every item stored so far is placed; returns how many this pipeline placed.
+    pub fn finish(self) -> anyhow::Result<usize> {
+        drop(self.nudge);
+        match self.worker.join() {
+            Ok(placed) => placed.context("placing new items into stories"),
+            Err(_) => anyhow::bail!("the clustering thread panicked"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -101,5 +262,109 @@ mod tests {
             assign_pending(&mut store, &ClusterConfig::default(), now).unwrap(),
             0
         );
+    }
+}
+
+#[cfg(test)]
+mod placer_tests {
+    use super::*;
+    use crate::config::FeedConfig;
+    use crate::model::{ParsedEntry, Tags};
+
+    /// A store with one feed, and a way to add items to it.
+    fn store_with_feed(now: DateTime<Utc>) -> (Arc<Mutex<Store>>, i64) {
+        let mut store = Store::open_in_memory().unwrap();
+        let feed = FeedConfig::new("https://a.example/feed", Some("A".into()));
+        let id = store.sync_feeds(&[feed], now).unwrap()[0].id;
+        (Arc::new(Mutex::new(store)), id)
+    }
+
+    fn add(store: &Mutex<Store>, feed: i64, items: &[(&str, String, DateTime<Utc>)]) {
+        let entries: Vec<(ParsedEntry, Tags)> = items
+            .iter()
+            .map(|(key, title, published)| {
+                let e = ParsedEntry {
+                    title: title.clone(),
+                    summary: title.clone(),
+                    published: *published,
+                    ..crate::store::testing::entry(key)
+                };
+                (e, Tags::default())
+            })
+            .collect();
+        lock(store)
+            .insert_items(feed, &entries, Utc::now())
+            .unwrap();
+    }
+
+    fn story_of(store: &Mutex<Store>, key: &str) -> i64 {
+        let store = lock(store);
+        let item = store
+            .items_of_stories(&(1..=store.max_story_id().unwrap()).collect::<Vec<_>>())
+            .unwrap()
+            .into_iter()
+            .find(|i| i.key == key)
+            .unwrap();
+        item.story_id.unwrap()
+    }
+
+    const MAI: &str = "Microsoft trains MAI-1, a 500-billion-parameter model to rival OpenAI";
+
+    #[test]
+    fn an_item_arriving_after_its_story_was_forgotten_still_joins_it() {
+        let now = Utc::now();
+        let (store, feed) = store_with_feed(now);
+        let mut placer = Placer::new(ClusterConfig::default(), now, 0);
+        let early = now - Duration::days(20);
+        add(&store, feed, &[("mai-1", MAI.to_string(), early)]);
+        assert_eq!(placer.place_pending(&store).unwrap(), 1);
+        // Enough later items to make the placer forget the early story.
+        let later: Vec<_> = (0..FORGET_EVERY + 5)
+            .map(|n| {
+                let title = format!("Unrelated report {n} on topic {}", n * 7919);
+                (
+                    format!("later-{n}"),
+                    title,
+                    now - Duration::minutes(n as i64),
+                )
+            })
+            .collect();
+        let later: Vec<_> = later
+            .iter()
+            .map(|(k, t, p)| (k.as_str(), t.clone(), *p))
+            .collect();
+        add(&store, feed, &later);
+        placer.place_pending(&store).unwrap();
+        assert!(placer.state.as_ref().unwrap().0.story_of(1).is_none());
+        // A late report of the early event, from a feed fetched last.
+        add(
+            &store,
+            feed,
+            &[("mai-2", MAI.to_string(), early + Duration::hours(2))],
+        );
+        assert_eq!(placer.place_pending(&store).unwrap(), 1);
+        assert_eq!(story_of(&store, "mai-2"), story_of(&store, "mai-1"));
+    }
+
+    #[test]
+    fn the_pipeline_places_what_lands_while_it_runs_and_after_the_last_nudge() {
+        let now = Utc::now();
+        let (store, feed) = store_with_feed(now);
+        let pipeline = Pipeline::start(store.clone(), ClusterConfig::default(), now);
+        add(&store, feed, &[("a", MAI.to_string(), now)]);
+        pipeline.nudge();
+        // Stored without a nudge (the last feed of a cycle): placed when the cycle ends.
+        add(
+            &store,
+            feed,
+            &[
+                ("b", MAI.to_string(), now - Duration::hours(1)),
+                ("c", "Nvidia ships a new chip".to_string(), now),
+            ],
+        );
+        assert_eq!(pipeline.finish().unwrap(), 3);
+        assert!(lock(&store).unclustered_items().unwrap().is_empty());
+        assert_eq!(story_of(&store, "a"), story_of(&store, "b"));
+        assert_ne!(story_of(&store, "a"), story_of(&store, "c"));
     }
 }

@@ -40,6 +40,11 @@ pub enum RefreshResult {
 }
 
 impl RefreshResult {
+    /// Whether the refresh stored new items.
+    pub fn stored_new(&self) -> bool {
+        matches!(self, RefreshResult::New(n) if *n > 0)
+    }
+
     /// Whether the operator should look at this feed.
     pub fn is_failure(&self) -> bool {
         matches!(self, RefreshResult::Failed(_) | RefreshResult::Gone)
@@ -83,10 +88,22 @@ pub async fn refresh_feeds(
     feeds: Vec<FeedRow>,
     now: DateTime<Utc>,
 ) -> Vec<RefreshReport> {
+    refresh_feeds_observed(deps, feeds, now, |_| {}).await
+}
+
+/// [`refresh_feeds`], calling `seen` with each feed's report as soon as it is done (e.g. to
+/// start clustering what that feed stored while the other feeds are still being fetched).
+pub async fn refresh_feeds_observed(
+    deps: &Deps,
+    feeds: Vec<FeedRow>,
+    now: DateTime<Utc>,
+    seen: impl Fn(&RefreshReport),
+) -> Vec<RefreshReport> {
     let limit = deps.config.fetch.concurrency.max(1);
     futures_util::stream::iter(interleave_by_host(feeds))
         .map(|feed| async move { refresh_feed(deps, &feed, now).await })
         .buffer_unordered(limit)
+        .inspect(|report| seen(report))
         .collect()
         .await
 }

@@ -200,6 +200,12 @@ impl Clusterer {
         }
     }
 
+    /// Numbers new stories from at least `next` on (another process may have created stories
+    /// since this clusterer was built).
+    pub fn reserve_ids_from(&mut self, next: StoryId) {
+        self.next_story = self.next_story.max(next);
+    }
+
     pub fn window(&self) -> Duration {
         Duration::hours(i64::from(self.config.window_hours))
     }

@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use chrono::Utc;
 
+use crate::assign::Pipeline;
 use crate::config::Config;
-use crate::refresh::refresh_feeds;
+use crate::refresh::refresh_feeds_observed;
 use crate::tag::Tagger;
 
 /// Returns whether every feed was fetched without error.
@@ -32,21 +33,26 @@ pub fn run(config: Arc<Config>, tagger: Arc<Tagger>, only: Option<&str>) -> anyh
     let store = Arc::new(Mutex::new(store));
     let deps = super::deps(config.clone(), store.clone(), tagger)?;
     let synced = started.elapsed();
-    let reports = super::runtime()?.block_on(refresh_feeds(&deps, chosen, now));
+    // New items are clustered on their own thread while the other feeds are still fetched.
+    let pipeline = Pipeline::start(store.clone(), config.cluster.clone(), now);
+    let reports = super::runtime()?.block_on(refresh_feeds_observed(&deps, chosen, now, |r| {
+        if r.result.stored_new() {
+            pipeline.nudge();
+        }
+    }));
     let fetched = started.elapsed();
+    let assigned = pipeline.finish()?;
     let mut ok = true;
     for r in &reports {
         ok &= !r.result.is_failure();
         println!("{r}");
     }
-    let mut store = crate::store::lock(&store);
-    let assigned = crate::assign::assign_pending(&mut store, &config.cluster, now)?;
     tracing::info!(items = assigned, "new items placed into stories");
     tracing::info!(
         feeds = reports.len(),
         open_sync_ms = synced.as_millis() as u64,
         refresh_ms = (fetched - synced).as_millis() as u64,
-        cluster_ms = (started.elapsed() - fetched).as_millis() as u64,
+        cluster_tail_ms = (started.elapsed() - fetched).as_millis() as u64,
         "fetch cycle timing"
     );
     Ok(ok)

@@ -6,11 +6,11 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 
+use crate::assign::Pipeline;
 use crate::config::Config;
 use crate::mail::Mailer;
-use crate::refresh::refresh_feeds;
+use crate::refresh::refresh_feeds_observed;
 use crate::send_digest::{deliver_pending, record_run};
-use crate::store::lock;
 use crate::tag::Tagger;
 
 /// One full cycle: fetch every feed, store, tag, cluster, deliver every digest with content.
@@ -26,11 +26,16 @@ pub fn once(config: Arc<Config>, tagger: Arc<Tagger>) -> anyhow::Result<()> {
     let store = Arc::new(Mutex::new(store));
     let deps = super::deps(config.clone(), store.clone(), tagger)?;
     let rt = super::runtime()?;
-    let reports = rt.block_on(refresh_feeds(&deps, feeds, now));
+    let pipeline = Pipeline::start(store.clone(), config.cluster.clone(), now);
+    let reports = rt.block_on(refresh_feeds_observed(&deps, feeds, now, |r| {
+        if r.result.stored_new() {
+            pipeline.nudge();
+        }
+    }));
+    let placed = pipeline.finish()?;
     for r in &reports {
         println!("{r}");
     }
-    let placed = crate::assign::assign_pending(&mut lock(&store), &config.cluster, now)?;
     println!("{placed} new items placed into stories");
     let mailer = Mailer::from_config(&config)?;
     for def in &config.digests {

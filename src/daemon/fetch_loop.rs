@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use super::liveness::{Loop, wait_until};
 use super::metrics::CycleSummary;
 use super::{Generation, Shared, lock};
+use crate::assign::Pipeline;
 use crate::refresh::{RefreshResult, refresh_feed};
 use crate::store::FeedRow;
 
@@ -54,13 +55,24 @@ async fn cycle(
 ) {
     let limit = current.config.fetch.concurrency.max(1);
     let deps = &current.deps;
+    // What a feed stores is clustered on the pipeline's thread while other feeds are fetched.
+    let pipeline = Pipeline::start(
+        shared.store.clone(),
+        current.config.cluster.clone(),
+        Utc::now(),
+    );
     // `take_while` is polled only when a slot frees up, so after shutdown begins no new fetch
     // starts while the ones already running complete.
     let reports: Vec<_> = futures_util::stream::iter(due)
         .take_while(|_| std::future::ready(!*shutdown.borrow()))
         .map(|feed| async move { refresh_feed(deps, &feed, Utc::now()).await })
         .buffer_unordered(limit)
-        .inspect(|_| shared.liveness.beat(Loop::Fetch))
+        .inspect(|report| {
+            shared.liveness.beat(Loop::Fetch);
+            if report.result.stored_new() {
+                pipeline.nudge();
+            }
+        })
         .collect()
         .await;
     let failed = reports
@@ -74,15 +86,8 @@ async fn cycle(
             _ => 0,
         })
         .sum();
-    // Clustering is CPU work under the store lock: keep it off the async workers' backs.
-    let placed = tokio::task::block_in_place(|| {
-        crate::assign::assign_pending(
-            &mut lock(&shared.store),
-            &current.config.cluster,
-            Utc::now(),
-        )
-    });
-    let placed = placed.unwrap_or_else(|e| {
+    // Waiting for the last placements blocks: keep it off the async workers' backs.
+    let placed = tokio::task::block_in_place(|| pipeline.finish()).unwrap_or_else(|e| {
         tracing::error!(error = %format!("{e:#}"), "cannot place new items into stories");
         0
     });

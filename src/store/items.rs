@@ -176,12 +176,18 @@ impl Store {
         )
     }
 
-    /// Items in stories whose items were published at or after `since`: the clusterer's window.
-    pub fn clustered_items_since(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<StoredItem>> {
+    /// Items of the stories that have an item published in `[from, to)`: what the clusterer
+    /// must hold to place items published up to a window after `from`.
+    pub fn clustered_items_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<StoredItem>> {
         self.items_where(
-            "i.story_id IN (SELECT DISTINCT story_id FROM items WHERE story_id IS NOT NULL AND published_at >= ?1)
+            "i.story_id IN (SELECT DISTINCT story_id FROM items WHERE story_id IS NOT NULL
+                 AND published_at >= ?1 AND published_at < ?2)
              ORDER BY i.published_at, i.id",
-            params![ts(since)],
+            params![ts(from), ts(to)],
         )
     }
 
