@@ -1,14 +1,11 @@
-//! Entry text: plain text for matching (entities decoded, tags stripped, whitespace collapsed)
-//! and sanitized HTML for display (ammonia, plus removal of tracking pixels).
+//! Entry text: plain text for matching (entities decoded, tags stripped, whitespace collapsed).
+//! Pure.
 //!
-//! Pure. The sanitizer is built once per feed because relative URLs are rewritten against
-//! the feed's base.
+//! Content HTML is not cleaned here: it is stored as the feed gave it and sanitized where it
+//! is displayed ([`crate::digest::clean::safe_html`]), so a stricter policy also covers items
+//! stored before it.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
-
-use regex::Regex;
-use url::Url;
 
 /// Longest plain-text summary kept, in characters; the clusterer and the digest need no more.
 pub const MAX_SUMMARY_CHARS: usize = 1500;
@@ -156,62 +153,6 @@ fn collapse_whitespace(text: &str, max_chars: usize) -> String {
     out
 }
 
-/// Cleans entry HTML for display, rewriting relative URLs against the feed's base.
-pub struct Sanitizer {
-    builder: ammonia::Builder<'static>,
-}
-
-impl Sanitizer {
-    pub fn new(base: Option<&Url>) -> Sanitizer {
-        let mut builder = ammonia::Builder::default();
-        builder.link_rel(Some("noopener noreferrer nofollow"));
-        match base {
-            Some(base) if !base.cannot_be_a_base() => {
-                builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
-            }
-            _ => {
-                builder.url_relative(ammonia::UrlRelative::PassThrough);
-            }
-        }
-        Sanitizer { builder }
-    }
-
-    /// Sanitized HTML: no scripts, event handlers, `javascript:` URLs, inline styles (which
-    /// can hide text) or tracking pixels.
-    pub fn clean(&self, html: &str) -> String {
-        if !html.contains('<') {
-            return html_escape::encode_text(&html_escape::decode_html_entities(html)).into_owned();
-        }
-        let html = super::encoding::fix_mojibake(html);
-        let html = remove_tracking_pixels(&html);
-        self.builder.clean(&html).to_string()
-    }
-}
-
-/// Drops `<img>` tags that are 0/1-pixel beacons or point at known feed trackers.
-fn remove_tracking_pixels(html: &str) -> Cow<'_, str> {
-    if !html.contains("<img") && !html.contains("<IMG") {
-        return Cow::Borrowed(html);
-    }
-    static IMG: OnceLock<Regex> = OnceLock::new();
-    static PIXEL: OnceLock<Regex> = OnceLock::new();
-    let img = IMG.get_or_init(|| Regex::new(r"(?is)<img\b[^>]*>").unwrap());
-    let pixel = PIXEL.get_or_init(|| {
-        Regex::new(
-            r#"(?is)\b(?:width|height)\s*=\s*["']?\s*[01](?:px)?\s*["'\s/>]|feeds\.feedburner\.com/~r/|pixel\.wp\.com|/~ff/|doubleclick\.net|/tracking?/|[?&/]pixel\b|stats\.[a-z0-9.-]+/.*\.gif"#,
-        )
-        .unwrap()
-    });
-    img.replace_all(html, |caps: &regex::Captures<'_>| {
-        let tag = &caps[0];
-        if pixel.is_match(tag) {
-            String::new()
-        } else {
-            tag.to_string()
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,26 +175,5 @@ mod tests {
     #[test]
     fn summaries_are_cut() {
         assert_eq!(plain_text("abc def", 5), "abc d…");
-    }
-
-    #[test]
-    fn sanitized_html() {
-        let base = Url::parse("https://example.test/blog/").unwrap();
-        let sanitizer = Sanitizer::new(Some(&base));
-        let html = r#"<p onclick="x()" style="display:none">Hi <a href="javascript:alert(1)">x</a> <a href="/p">y</a></p><script>bad()</script><img src="https://feeds.feedburner.com/~r/x/~4/abc" width="1" height="1"><img src="pic.png">"#;
-        let clean = sanitizer.clean(html);
-        assert!(!clean.contains("onclick"), "{clean}");
-        assert!(!clean.contains("display:none"), "{clean}");
-        assert!(!clean.contains("javascript:"), "{clean}");
-        assert!(!clean.contains("bad()"), "{clean}");
-        assert!(!clean.contains("feedburner"), "{clean}");
-        assert!(
-            clean.contains(r#"href="https://example.test/p""#),
-            "{clean}"
-        );
-        assert!(
-            clean.contains(r#"src="https://example.test/blog/pic.png""#),
-            "{clean}"
-        );
     }
 }
