@@ -27,6 +27,19 @@ pub fn normalize(feed: Feed, ctx: &ParseContext<'_>) -> ParsedFeed {
         .into_iter()
         .map(|e| normalize_entry(e, ctx, feed_language.as_deref()))
         .collect();
+    let undeclared: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].language.is_none())
+        .collect();
+    if !undeclared.is_empty() {
+        let texts: Vec<(&str, &str)> = undeclared
+            .iter()
+            .map(|&i| (entries[i].title.as_str(), entries[i].summary.as_str()))
+            .collect();
+        let detected = lang::detect_entries(&texts);
+        for (i, language) in undeclared.into_iter().zip(detected) {
+            entries[i].language = language;
+        }
+    }
     let sources: Vec<KeySource<'_>> = entries
         .iter()
         .map(|e| KeySource {
@@ -104,12 +117,12 @@ fn normalize_entry(
         .or_else(media_description)
         .unwrap_or("");
     let summary = plain_text(summary_source, MAX_SUMMARY_CHARS);
+    // Detection, for entries that declare nothing, runs over the whole feed ([`normalize`]).
     let language = entry
         .language
         .as_deref()
         .and_then(lang::normalize_tag)
-        .or_else(|| feed_language.map(str::to_string))
-        .or_else(|| lang::detect(&title, &summary));
+        .or_else(|| feed_language.map(str::to_string));
     let mut authors: Vec<String> = Vec::new();
     for person in &entry.authors {
         let name = plain_text(person.name.as_deref().unwrap_or(""), 200);
