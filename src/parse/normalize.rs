@@ -93,10 +93,11 @@ fn normalize_entry(
         .or_else(media_title)
         .map(|t| plain_text(&t.content, MAX_TITLE_CHARS))
         .unwrap_or_default();
-    let link = pick_link(&entry.links)
-        .and_then(|href| links::resolve(href, base))
+    let link_url = pick_link(&entry.links)
+        .and_then(|href| links::resolve_url(href, base))
         .or_else(|| guid.and_then(|g| links::promote_guid(g, base)));
-    let canonical_link = link.as_deref().and_then(links::canonicalize);
+    let link = link_url.as_ref().map(|url| url.as_str().to_string());
+    let canonical_link = link_url.and_then(links::canonicalize_url);
     let (published, date_source) = match entry.published.or(entry.updated) {
         Some(date) => (clamp_future(date, ctx.fetched_at), DateSource::Feed),
         None => (ctx.fetched_at, DateSource::FirstSeen),
