@@ -5,6 +5,12 @@
 //! document feed-rs rejects, or reads with fewer entries than it has `<item>`/`<entry>` tags
 //! or with entries missing links or dates, pays for the repair pass ([`repair`]), and the
 //! better of the two readings wins.
+//!
+//! Cost budget: under 30% more CPU than raw feed-rs on the shared corpus
+//! (`benches/parse_vs_feedparser.sh`; about +25% when this was written). What keeps it there:
+//! content HTML is stored unsanitized (sanitized at display, `digest::clean::safe_html`),
+//! most entries' language is settled by a stop-word vote instead of whatlang, plain text is
+//! one pass that stops at the cut, and each link is parsed once.
 
 pub mod command;
 mod dates;
