@@ -67,7 +67,8 @@ pub struct ParsedEntry {
     /// Detected or declared language of the entry (`en`, `de`, ...).
     pub language: Option<String>,
     pub authors: Vec<String>,
-    /// Sanitized HTML content for display; not part of the JSON contract.
+    /// Content HTML as the feed gave it: raw, unsanitized (only mojibake undone). Sanitize
+    /// before display with [`crate::digest::clean::safe_html`]. Not part of the JSON contract.
     #[serde(skip)]
     pub content_html: Option<String>,
     /// The raw GUID / id, when the feed gave one.

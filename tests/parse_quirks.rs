@@ -2,6 +2,7 @@
 //!
 //! Each fixture is hand-written and holds one quirk seen in real feeds; the test names it.
 
+use aiwire::digest::clean::safe_html;
 use aiwire::model::{DateSource, ParsedFeed};
 use aiwire::parse::{ParseContext, ParseError, parse_feed};
 use chrono::{DateTime, TimeZone, Utc};
@@ -288,12 +289,17 @@ fn html_titles_and_double_escaped_entities() {
     );
 }
 
+// Content HTML is stored as the feed gave it (lossless) and sanitized where it is displayed,
+// so a stricter policy also covers items stored before it.
 #[test]
-fn unsafe_content_is_sanitized() {
+fn unsafe_content_is_kept_raw_and_sanitized_for_display() {
     let feed = parse("unsafe-content.xml").unwrap();
     let entry = &feed.entries[0];
     assert_eq!(entry.summary, "Short summary.");
-    let html = entry.content_html.as_deref().expect("content");
+    let raw = entry.content_html.as_deref().expect("content");
+    assert!(raw.contains(r#"<p onclick="steal()">"#), "{raw}");
+    let feed_url = Url::parse("https://site.example.test/feed.xml").unwrap();
+    let html = safe_html(raw, Some(&feed_url));
     for banned in [
         "onclick",
         "display:none",

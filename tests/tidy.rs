@@ -1,4 +1,5 @@
-//! Tidy checks on the source tree: file headers and the one-home-per-adapter-crate rule.
+//! Tidy checks on the source tree: file headers, the one-home-per-adapter-crate rule, and entry
+//! HTML read only through the sanitizer.
 
 use std::path::{Path, PathBuf};
 
@@ -39,6 +40,8 @@ fn adapter_crates_are_used_only_in_their_home_module() {
         ("feed_rs", "parse"),
         ("rusqlite", "store"),
         ("lettre", "mail"),
+        // The one HTML sanitizer, applied where entry HTML is displayed.
+        ("ammonia", "digest/clean"),
     ];
     let mut offenders = Vec::new();
     for file in rust_files(&src()) {
@@ -61,6 +64,35 @@ fn adapter_crates_are_used_only_in_their_home_module() {
         }
     }
     assert!(offenders.is_empty(), "{offenders:#?}");
+}
+
+// Entry HTML is stored unsanitized (ARCHITECTURE.md, Invariants): outside the stages that make,
+// carry or store it, code that reads `content_html` must sanitize it with `safe_html`.
+#[test]
+fn stored_content_html_is_read_only_through_safe_html() {
+    let carriers = ["model.rs", "parse/", "store/"];
+    let mut offenders = Vec::new();
+    for file in rust_files(&src()) {
+        let rel = file
+            .strip_prefix(src())
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        if carriers.iter().any(|c| rel.starts_with(c)) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let reads = text
+            .lines()
+            .any(|l| !l.trim_start().starts_with("//") && l.contains("content_html"));
+        if reads && !text.contains("safe_html(") {
+            offenders.push(rel);
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "these files read content_html without digest::clean::safe_html: {offenders:?}"
+    );
 }
 
 #[test]

@@ -1,8 +1,17 @@
-//! Makes feed text safe and bounded before it reaches a template: plain text only, no control
-//! characters, a length cap, and links limited to `http`/`https`.
+//! Makes feed text safe and bounded before it is displayed: plain text only, no control
+//! characters, a length cap, links limited to `http`/`https`, and entry HTML sanitized.
 //!
 //! Templates escape everything again (minijinja HTML auto-escape); this module is the second
 //! wall, and the one that keeps a 1 MB title or a `javascript:` link out of the digest at all.
+//! It is also the only place entry HTML is cleaned: the store keeps `content_html` as the feed
+//! gave it, and whatever displays it goes through [`safe_html`] (ammonia, plus removal of
+//! tracking pixels), so a stricter policy here also covers items stored before it.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use url::Url;
 
 /// Longest title shown, in characters.
 pub const MAX_TITLE: usize = 300;
@@ -95,6 +104,62 @@ pub fn safe_link(link: Option<&str>) -> Option<String> {
     }
 }
 
+/// Entry HTML fit for display: no scripts, event handlers, `javascript:` URLs, inline styles
+/// (which can hide text) or tracking pixels; relative URLs rewritten against `base` (the
+/// feed's URL). Text without markup comes back escaped.
+pub fn safe_html(html: &str, base: Option<&Url>) -> String {
+    Sanitizer::new(base).clean(html)
+}
+
+/// [`safe_html`] with the ammonia policy built once, for many entries of one feed.
+pub struct Sanitizer {
+    builder: ammonia::Builder<'static>,
+}
+
+impl Sanitizer {
+    pub fn new(base: Option<&Url>) -> Sanitizer {
+        let mut builder = ammonia::Builder::default();
+        builder.link_rel(Some("noopener noreferrer nofollow"));
+        match base {
+            Some(base) if !base.cannot_be_a_base() => {
+                builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
+            }
+            _ => {
+                builder.url_relative(ammonia::UrlRelative::PassThrough);
+            }
+        }
+        Sanitizer { builder }
+    }
+
+    /// See [`safe_html`].
+    pub fn clean(&self, html: &str) -> String {
+        if !html.contains('<') {
+            return html_escape::encode_text(&html_escape::decode_html_entities(html)).into_owned();
+        }
+        let html = remove_tracking_pixels(html);
+        self.builder.clean(&html).to_string()
+    }
+}
+
+/// Drops `<img>` tags that are 0/1-pixel beacons or point at known feed trackers.
+fn remove_tracking_pixels(html: &str) -> Cow<'_, str> {
+    static IMG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)<img\b[^>]*>").unwrap());
+    static PIXEL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r#"(?is)\b(?:width|height)\s*=\s*["']?\s*[01](?:px)?\s*["'\s/>]|feeds\.feedburner\.com/~r/|pixel\.wp\.com|/~ff/|doubleclick\.net|/tracking?/|[?&/]pixel\b|stats\.[a-z0-9.-]+/.*\.gif"#,
+        )
+        .unwrap()
+    });
+    IMG.replace_all(html, |caps: &regex::Captures<'_>| {
+        let tag = &caps[0];
+        if PIXEL.is_match(tag) {
+            String::new()
+        } else {
+            tag.to_string()
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +211,31 @@ mod tests {
             safe_link(Some(&format!("https://e.org/{}", "a".repeat(5000)))),
             None
         );
+    }
+
+    #[test]
+    fn sanitized_html() {
+        let base = Url::parse("https://example.test/blog/").unwrap();
+        let html = r#"<p onclick="x()" style="display:none">Hi <a href="javascript:alert(1)">x</a> <a href="/p">y</a></p><script>bad()</script><img src="https://feeds.feedburner.com/~r/x/~4/abc" width="1" height="1"><IMG SRC="https://t.example/p.gif" HEIGHT=0><img src="pic.png">"#;
+        let clean = safe_html(html, Some(&base));
+        for banned in [
+            "onclick",
+            "display:none",
+            "javascript:",
+            "bad()",
+            "feedburner",
+            "t.example",
+        ] {
+            assert!(!clean.contains(banned), "{banned} survived in {clean}");
+        }
+        assert!(
+            clean.contains(r#"href="https://example.test/p""#),
+            "{clean}"
+        );
+        assert!(
+            clean.contains(r#"src="https://example.test/blog/pic.png""#),
+            "{clean}"
+        );
+        assert_eq!(safe_html("AT&amp;T <3", None), "AT&amp;T &lt;3");
     }
 }

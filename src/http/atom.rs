@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use crate::digest::clean::safe_link;
 use crate::store::{StoredItem, StoryFilter, StoryHeader};
 
 /// One story with its reports, earliest published first.
@@ -123,8 +124,11 @@ fn render_entry(out: &mut String, story: &AtomStory) {
         rfc3339(lead.published),
         escape(&lead.source),
     );
-    if let Some(link) = lead.link.as_deref().or(lead.canonical_link.as_deref()) {
-        let _ = writeln!(out, "<link rel=\"alternate\" href=\"{}\"/>", escape(link));
+    // Feed readers follow these links: `http`/`https` only, never `javascript:` or `data:`.
+    if let Some(link) =
+        safe_link(lead.link.as_deref()).or_else(|| safe_link(lead.canonical_link.as_deref()))
+    {
+        let _ = writeln!(out, "<link rel=\"alternate\" href=\"{}\"/>", escape(&link));
     }
     let mut tags: Vec<(&str, &str)> = Vec::new();
     for item in &story.items {
@@ -159,12 +163,12 @@ fn render_entry(out: &mut String, story: &AtomStory) {
     for item in &story.items {
         let title = escape(&item.title);
         let source = escape(&item.source);
-        match item.link.as_deref() {
+        match safe_link(item.link.as_deref()) {
             Some(link) => {
                 let _ = write!(
                     html,
                     "<li><a href=\"{}\">{title}</a> ({source})</li>",
-                    escape(link)
+                    escape(&link)
                 );
             }
             None => {
@@ -249,5 +253,47 @@ mod tests {
             parsed.title.as_deref(),
             Some("aiwire: stories (company OpenAI)")
         );
+    }
+
+    #[test]
+    fn hostile_items_leave_no_hostile_html() {
+        let headers = vec![StoryHeader {
+            story: 3,
+            updated: DateTime::from_timestamp(1_700_000_200, 0).unwrap(),
+            sources: 2,
+        }];
+        let mut lead = item(
+            1,
+            3,
+            "evil",
+            "<script>alert(1)</script><img src=x onerror=steal()>",
+        );
+        lead.link = Some("javascript:alert(1)".into());
+        let mut other = item(2, 3, "data", "Other");
+        other.link = Some("data:text/html,<script>alert(3)</script>".into());
+        let xml = render(
+            &group(headers, vec![lead, other]),
+            &StoryFilter::default(),
+            "http://127.0.0.1/stories.atom",
+            Utc::now(),
+        );
+        assert!(!xml.contains("javascript:"), "{xml}");
+        assert!(!xml.contains("data:"), "{xml}");
+        // Once the XML is read, the HTML content holds only aiwire's own markup: the feed's
+        // tags arrive as text.
+        let content = xml.split("<content type=\"html\">").nth(1).unwrap();
+        let content = content.split("</content>").next().unwrap();
+        let html = html_escape::decode_html_entities(content);
+        for tag in html.split('<').skip(1) {
+            let name = tag.split([' ', '>']).next().unwrap();
+            assert!(
+                ["p", "/p", "ul", "/ul", "li", "/li", "a", "/a"].contains(&name),
+                "<{name} in {html}"
+            );
+            assert!(
+                !tag.split('>').next().unwrap().contains(" on"),
+                "<{tag} in {html}"
+            );
+        }
     }
 }

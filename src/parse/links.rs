@@ -8,38 +8,45 @@ use url::Url;
 
 /// Resolves `href` against `base` when it is relative; `None` when it cannot be a link.
 pub fn resolve(href: &str, base: Option<&Url>) -> Option<String> {
+    resolve_url(href, base).map(String::from)
+}
+
+/// [`resolve`], keeping the parsed URL for [`canonicalize_url`] (one parse per link).
+pub fn resolve_url(href: &str, base: Option<&Url>) -> Option<Url> {
     let href = href.trim();
     if href.is_empty() || href.contains(char::is_whitespace) && !href.contains("://") {
         return None;
     }
     match Url::parse(href) {
-        Ok(url) => Some(url.to_string()),
-        Err(url::ParseError::RelativeUrlWithoutBase) => {
-            base.and_then(|b| b.join(href).ok()).map(|u| u.to_string())
-        }
+        Ok(url) => Some(url),
+        Err(url::ParseError::RelativeUrlWithoutBase) => base.and_then(|b| b.join(href).ok()),
         Err(_) => None,
     }
 }
 
 /// A GUID stands in for a missing link when it is a URL: absolute (any scheme, as feedparser
 /// does for Atom ids) or a root-relative path resolved against the base.
-pub fn promote_guid(guid: &str, base: Option<&Url>) -> Option<String> {
+pub fn promote_guid(guid: &str, base: Option<&Url>) -> Option<Url> {
     let guid = guid.trim();
     if guid.contains(char::is_whitespace) {
         return None;
     }
     if guid.starts_with('/') && !guid.starts_with("//") {
-        return base.and_then(|b| b.join(guid).ok()).map(|u| u.to_string());
+        return base.and_then(|b| b.join(guid).ok());
     }
     match Url::parse(guid) {
-        Ok(url) if !url.cannot_be_a_base() || url.scheme() == "tag" => Some(url.to_string()),
+        Ok(url) if !url.cannot_be_a_base() || url.scheme() == "tag" => Some(url),
         _ => None,
     }
 }
 
 /// The comparable form of an http(s) link; `None` for other schemes.
 pub fn canonicalize(link: &str) -> Option<String> {
-    let mut url = Url::parse(link).ok()?;
+    canonicalize_url(Url::parse(link).ok()?)
+}
+
+/// [`canonicalize`] of an already parsed link.
+pub fn canonicalize_url(mut url: Url) -> Option<String> {
     if url.scheme() != "http" && url.scheme() != "https" {
         return None;
     }
@@ -57,7 +64,7 @@ pub fn canonicalize(link: &str) -> Option<String> {
             url.query_pairs_mut().clear().extend_pairs(kept);
         }
     }
-    Some(url.to_string())
+    Some(url.into())
 }
 
 fn is_tracking_parameter(name: &str) -> bool {
@@ -126,12 +133,16 @@ mod tests {
         );
         assert_eq!(resolve("x", None), None);
         assert_eq!(
-            promote_guid("/blog/x", Some(&base)).as_deref(),
+            promote_guid("/blog/x", Some(&base))
+                .map(String::from)
+                .as_deref(),
             Some("https://huggingface.co/blog/x")
         );
         assert_eq!(promote_guid("12345", Some(&base)), None);
         assert_eq!(
-            promote_guid("https://a.test/p/1", None).as_deref(),
+            promote_guid("https://a.test/p/1", None)
+                .map(String::from)
+                .as_deref(),
             Some("https://a.test/p/1")
         );
     }

@@ -1,12 +1,16 @@
 //! Maps a feed-rs [`Feed`] to our [`ParsedFeed`]: plain-text titles and summaries, resolved
-//! and canonical links, dated entries, stable keys, languages, sanitized content.
+//! and canonical links, dated entries, stable keys, languages, and the content HTML as the
+//! feed gave it (sanitizing is the display's job: [`crate::digest::clean::safe_html`]).
 //!
 //! Pure: the fetch time and the feed URL come in through [`ParseContext`].
 
+use std::borrow::Cow;
+
 use super::ParseContext;
 use super::dates::clamp_future;
+use super::encoding::fix_mojibake;
 use super::key::{KeySource, assign_keys};
-use super::text::{MAX_SUMMARY_CHARS, Sanitizer, plain_text};
+use super::text::{MAX_SUMMARY_CHARS, plain_text};
 use super::{lang, links};
 use crate::model::{DateSource, ParsedEntry, ParsedFeed};
 use feed_rs::model::{Entry, Feed, FeedType, Link};
@@ -18,16 +22,24 @@ const MAX_TITLE_CHARS: usize = 500;
 pub fn normalize(feed: Feed, ctx: &ParseContext<'_>) -> ParsedFeed {
     let base = ctx.feed_url;
     let feed_language = feed.language.as_deref().and_then(lang::normalize_tag);
-    let sanitizer = feed
-        .entries
-        .iter()
-        .any(|e| e.content.as_ref().is_some_and(|c| c.body.is_some()) || e.summary.is_some())
-        .then(|| Sanitizer::new(base));
     let mut entries: Vec<ParsedEntry> = feed
         .entries
-        .iter()
-        .map(|e| normalize_entry(e, ctx, feed_language.as_deref(), sanitizer.as_ref()))
+        .into_iter()
+        .map(|e| normalize_entry(e, ctx, feed_language.as_deref()))
         .collect();
+    let undeclared: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].language.is_none())
+        .collect();
+    if !undeclared.is_empty() {
+        let texts: Vec<(&str, &str)> = undeclared
+            .iter()
+            .map(|&i| (entries[i].title.as_str(), entries[i].summary.as_str()))
+            .collect();
+        let detected = lang::detect_entries(&texts);
+        for (i, language) in undeclared.into_iter().zip(detected) {
+            entries[i].language = language;
+        }
+    }
     let sources: Vec<KeySource<'_>> = entries
         .iter()
         .map(|e| KeySource {
@@ -68,10 +80,9 @@ fn format_name(feed_type: FeedType) -> &'static str {
 }
 
 fn normalize_entry(
-    entry: &Entry,
+    mut entry: Entry,
     ctx: &ParseContext<'_>,
     feed_language: Option<&str>,
-    sanitizer: Option<&Sanitizer>,
 ) -> ParsedEntry {
     let base = ctx.feed_url;
     let guid = Some(entry.id.trim()).filter(|id| !id.is_empty());
@@ -82,10 +93,11 @@ fn normalize_entry(
         .or_else(media_title)
         .map(|t| plain_text(&t.content, MAX_TITLE_CHARS))
         .unwrap_or_default();
-    let link = pick_link(&entry.links)
-        .and_then(|href| links::resolve(href, base))
+    let link_url = pick_link(&entry.links)
+        .and_then(|href| links::resolve_url(href, base))
         .or_else(|| guid.and_then(|g| links::promote_guid(g, base)));
-    let canonical_link = link.as_deref().and_then(links::canonicalize);
+    let link = link_url.as_ref().map(|url| url.as_str().to_string());
+    let canonical_link = link_url.and_then(links::canonicalize_url);
     let (published, date_source) = match entry.published.or(entry.updated) {
         Some(date) => (clamp_future(date, ctx.fetched_at), DateSource::Feed),
         None => (ctx.fetched_at, DateSource::FirstSeen),
@@ -106,17 +118,12 @@ fn normalize_entry(
         .or_else(media_description)
         .unwrap_or("");
     let summary = plain_text(summary_source, MAX_SUMMARY_CHARS);
-    let content_html = sanitizer.and_then(|s| {
-        body.or(entry.summary.as_ref().map(|t| t.content.as_str()))
-            .filter(|html| !html.trim().is_empty())
-            .map(|html| s.clean(html))
-    });
+    // Detection, for entries that declare nothing, runs over the whole feed ([`normalize`]).
     let language = entry
         .language
         .as_deref()
         .and_then(lang::normalize_tag)
-        .or_else(|| feed_language.map(str::to_string))
-        .or_else(|| lang::detect(&title, &summary));
+        .or_else(|| feed_language.map(str::to_string));
     let mut authors: Vec<String> = Vec::new();
     for person in &entry.authors {
         let name = plain_text(person.name.as_deref().unwrap_or(""), 200);
@@ -129,6 +136,20 @@ fn normalize_entry(
             authors.push(name);
         }
     }
+    // Stored unsanitized, as the feed gave it (only mojibake undone): taken, not copied, from
+    // the feed-rs entry.
+    let content_html = match entry.content.as_mut().and_then(|c| c.body.take()) {
+        Some(body) => Some(body),
+        None => entry.summary.take().map(|t| t.content),
+    }
+    .filter(|html| !html.trim().is_empty())
+    .map(|html| {
+        let fixed = match fix_mojibake(&html) {
+            Cow::Owned(fixed) => Some(fixed),
+            Cow::Borrowed(_) => None,
+        };
+        fixed.unwrap_or(html)
+    });
     ParsedEntry {
         key: String::new(),
         title,
