@@ -4,6 +4,10 @@
 //!
 //! Pure and deterministic: features are 64-bit hashes from a fixed hash function.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use unicode_normalization::UnicodeNormalization;
 
 use super::index::hash_str;
@@ -199,7 +203,7 @@ fn add_tokens(tokens: &[Token], lang: Lang, field: f32, lex: &Lexicon, acc: &mut
         }
         match lang {
             Lang::En => {
-                let stem = lex.en_stemmer.stem(&tok.lower);
+                let stem = cached_stem(lex, Lang::En, &tok.lower);
                 // In English running text a capital inside a sentence marks a name.
                 let proper = tok.capitalized && !tok.sentence_start && !title_case;
                 let weight = if proper {
@@ -210,7 +214,7 @@ fn add_tokens(tokens: &[Token], lang: Lang, field: f32, lex: &Lexicon, acc: &mut
                 push(acc, Kind::Word, &stem, weight);
             }
             Lang::De => {
-                let stem = lex.de_stemmer.stem(&tok.lower);
+                let stem = cached_stem(lex, Lang::De, &tok.lower);
                 push(acc, Kind::Word, &stem, field);
                 if let Some(english) = lex.translate_de(&stem) {
                     for en in english {
@@ -218,7 +222,7 @@ fn add_tokens(tokens: &[Token], lang: Lang, field: f32, lex: &Lexicon, acc: &mut
                     }
                 } else {
                     // Names and loan words are spelled alike; give them the English stem too.
-                    let en_stem = lex.en_stemmer.stem(&tok.lower);
+                    let en_stem = cached_stem(lex, Lang::En, &tok.lower);
                     if en_stem != stem {
                         push(acc, Kind::Word, &en_stem, field * 0.5);
                     }
@@ -231,6 +235,36 @@ fn add_tokens(tokens: &[Token], lang: Lang, field: f32, lex: &Lexicon, acc: &mut
             push(acc, Kind::Skeleton, &skeleton, field);
         }
     }
+}
+
+/// How many stems each per-thread cache holds before it starts over.
+const STEM_CACHE_MAX: usize = 50_000;
+
+/// The Snowball stem of a lower-case word. Stemming was the largest single cost of feature
+/// extraction and news vocabulary repeats, so stems are memoised per thread (bounded: a full
+/// cache is cleared); the result is the same as calling the stemmer.
+fn cached_stem(lex: &Lexicon, lang: Lang, word: &str) -> Rc<str> {
+    type Cache = RefCell<HashMap<Box<str>, Rc<str>>>;
+    thread_local! {
+        static EN: Cache = RefCell::new(HashMap::new());
+        static DE: Cache = RefCell::new(HashMap::new());
+    }
+    let (cache, stemmer) = match lang {
+        Lang::En => (&EN, &lex.en_stemmer),
+        Lang::De => (&DE, &lex.de_stemmer),
+    };
+    cache.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(stem) = cache.get(word) {
+            return stem.clone();
+        }
+        if cache.len() >= STEM_CACHE_MAX {
+            cache.clear();
+        }
+        let stem: Rc<str> = stemmer.stem(word).into();
+        cache.insert(word.into(), stem.clone());
+        stem
+    })
 }
 
 /// Weight of an English proper noun relative to other words.
@@ -292,8 +326,12 @@ fn language_of(declared: Option<&str>, title: &[Token], summary: &[Token], lex: 
     if de > en { Lang::De } else { Lang::En }
 }
 
-/// Removes HTML tags and decodes entities; NFKC-normalizes.
+/// Removes HTML tags and decodes entities; NFKC-normalizes. Text without markup, entities or
+/// non-ASCII characters (most headlines) is returned as it is.
 pub fn plain_text(raw: &str) -> String {
+    if raw.is_ascii() && !raw.contains(['<', '&']) {
+        return raw.to_string();
+    }
     let mut stripped = String::with_capacity(raw.len());
     let mut in_tag = false;
     for c in raw.chars() {
@@ -307,9 +345,12 @@ pub fn plain_text(raw: &str) -> String {
             _ => {}
         }
     }
-    html_escape::decode_html_entities(&stripped)
-        .nfkc()
-        .collect()
+    let decoded = html_escape::decode_html_entities(&stripped);
+    if decoded.is_ascii() {
+        decoded.into_owned()
+    } else {
+        decoded.nfkc().collect()
+    }
 }
 
 /// Splits text into word and number tokens. Hyphenated compounds are split into their parts
