@@ -178,8 +178,10 @@ pub struct Clusterer {
     doc_freq: DocFreq,
     postings: Postings,
     lsh: Lsh,
-    by_link: DetMap<String, ItemId>,
-    by_guid: DetMap<String, ItemId>,
+    /// By hash of the canonical link / GUID: 8 bytes per item instead of two copies of the
+    /// string (a 64-bit collision between two different links is not a practical concern).
+    by_link: DetMap<u64, ItemId>,
+    by_guid: DetMap<u64, ItemId>,
     by_title: DetMap<u64, ItemId>,
 }
 
@@ -339,8 +341,16 @@ impl Clusterer {
                 .map(|(t, w)| (t, w / norm))
                 .collect(),
             signature: minhash::signature(&features.shingles),
-            link: item.canonical_link.clone().filter(|l| !l.is_empty()),
-            guid: item.guid.clone().filter(|g| !g.is_empty()),
+            link: item
+                .canonical_link
+                .as_deref()
+                .filter(|l| !l.is_empty())
+                .map(|l| index::hash_str("link", l)),
+            guid: item
+                .guid
+                .as_deref()
+                .filter(|g| !g.is_empty())
+                .map(|g| index::hash_str("guid", g)),
             title_key: features.title_key,
             language: features.language,
         }
@@ -351,11 +361,11 @@ impl Clusterer {
         if let Some(sig) = &entry.signature {
             self.lsh.insert(sig, id);
         }
-        if let Some(link) = &entry.link {
-            self.by_link.insert(link.clone(), id);
+        if let Some(link) = entry.link {
+            self.by_link.insert(link, id);
         }
-        if let Some(guid) = &entry.guid {
-            self.by_guid.insert(guid.clone(), id);
+        if let Some(guid) = entry.guid {
+            self.by_guid.insert(guid, id);
         }
         if let Some(key) = entry.title_key {
             self.by_title.insert(key, id);
@@ -409,15 +419,15 @@ impl Clusterer {
         if let Some(sig) = &entry.signature {
             self.lsh.remove(sig, id);
         }
-        if let Some(link) = &entry.link
-            && self.by_link.get(link) == Some(&id)
+        if let Some(link) = entry.link
+            && self.by_link.get(&link) == Some(&id)
         {
-            self.by_link.remove(link);
+            self.by_link.remove(&link);
         }
-        if let Some(guid) = &entry.guid
-            && self.by_guid.get(guid) == Some(&id)
+        if let Some(guid) = entry.guid
+            && self.by_guid.get(&guid) == Some(&id)
         {
-            self.by_guid.remove(guid);
+            self.by_guid.remove(&guid);
         }
         if let Some(key) = entry.title_key
             && self.by_title.get(&key) == Some(&id)

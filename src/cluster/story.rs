@@ -22,8 +22,9 @@ pub struct Entry {
     /// frequencies), sorted by hash.
     pub unit_terms: Vec<(u64, f32)>,
     pub signature: Option<Signature>,
-    pub link: Option<String>,
-    pub guid: Option<String>,
+    /// Hashes of the canonical link and the GUID.
+    pub link: Option<u64>,
+    pub guid: Option<u64>,
     pub title_key: Option<u64>,
     pub language: Lang,
 }
