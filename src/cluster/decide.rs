@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::story::{Entry, Story};
-use super::{Clusterer, Decision, Signal, minhash};
+use super::{Clusterer, Decision, Signal, minhash, text};
 use crate::model::{ItemId, StoryId};
 
 /// How many of an item's rarest features look up candidate stories.
@@ -15,6 +15,12 @@ const POSTINGS_PER_TERM: usize = 128;
 const REFERENCE_FEATURES: f32 = 16.0;
 /// How many pre-ranked candidate stories are scored exactly.
 const SCORED_CANDIDATES: usize = 32;
+/// Below this many remembered items the document frequencies cannot yet tell a generic word
+/// (`model`, `new`) from a rare one, so a story that shares only one evidence feature with the
+/// item is not accepted (`OpenAI releases a new model` / `Mistral ships an open model`).
+const COLD_START_DOCS: u32 = 50;
+/// Evidence features an item must share with a story while the stream is cold.
+const COLD_START_SHARED: usize = 2;
 /// How many items an explanation names.
 const MATCHED_ITEMS: usize = 3;
 /// How many recent members are compared to name the matched items.
@@ -169,6 +175,12 @@ impl Clusterer {
                 .weighted_norm(n_docs, |t| self.doc_freq.idf(t))
                 .max(1e-6);
             let cosine = dot / (query_norm * story_norm);
+            let cold_and_thin = n_docs < COLD_START_DOCS
+                && query
+                    .iter()
+                    .filter(|&&(t, _)| text::is_evidence(t) && story.centroid.contains_key(&t))
+                    .count()
+                    < COLD_START_SHARED;
             let gap = if entry.published < story.first {
                 (story.first - entry.published).num_seconds()
             } else {
@@ -181,7 +193,12 @@ impl Clusterer {
                 self.config.cross_language_threshold
             };
             let threshold = base * length_factor;
-            let margin = score - threshold;
+            // A story held back by the cold-start rule can only be the runner-up.
+            let margin = if cold_and_thin {
+                (score - threshold).min(-f32::EPSILON)
+            } else {
+                score - threshold
+            };
             if best.as_ref().is_none_or(|b| margin > b.margin) {
                 best = Some(Scored {
                     story: story_id,

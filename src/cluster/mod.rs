@@ -106,7 +106,9 @@ pub struct Decision {
     pub story: StoryId,
     pub signal: Signal,
     /// Similarity that decided (1.0 for links, GUIDs and identical titles; for a new story,
-    /// the best rejected candidate's score, 0 when there was none).
+    /// the best rejected candidate's score, 0 when there was none). A new story's runner-up
+    /// can score above its bar only when the cold-start rule held it back (fewer than 50
+    /// items remembered and a single shared word, number, model name or entity).
     pub score: f32,
     /// The bar `score` was held to: the near-duplicate threshold, or the similarity
     /// threshold scaled for the item's length and the story's languages (0 for exact keys).
@@ -138,6 +140,12 @@ impl std::fmt::Display for Decision {
             .collect::<Vec<_>>()
             .join(", ");
         match (self.signal, self.runner_up) {
+            // Only the cold-start rule rejects a story that cleared its bar.
+            (Signal::NewStory, Some(other)) if self.score >= self.bar => write!(
+                f,
+                "started story {}: closest story {other} scored {:.2} (bar {:.2}) but shares fewer than two words, numbers or names with it while too few items are remembered to weigh words, its closest items {items}",
+                self.story, self.score, self.bar
+            ),
             (Signal::NewStory, Some(other)) => write!(
                 f,
                 "started story {}: closest story {other} scored {:.2} (bar {:.2}), its closest items {items}",
