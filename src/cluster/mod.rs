@@ -3,10 +3,11 @@
 //! Online and incremental: [`Clusterer::assign`] decides one item against the stories in
 //! memory and remembers it; history is never re-clustered. Layers, cheapest first: same GUID
 //! or canonical link, near-identical text (exact title, MinHash over shingles), then event
-//! similarity against each candidate story's centroid (IDF-weighted cosine over stemmed
-//! English/German words, bilingual lexicon terms, numbers, model names and tagger entities).
-//! Candidates come from an inverted index over the item's rarest features. Document
-//! frequencies are learned online from the items currently remembered (see [`index`]).
+//! similarity against each candidate story's centroid (cosine weighted by inverse story
+//! frequency over stemmed English/German words, bilingual lexicon terms, numbers, model names
+//! and tagger entities). Candidates come from an inverted index over the item's rarest
+//! features; the same index gives the story frequencies, learned online from the stories
+//! currently remembered (see [`index`]).
 
 pub mod command;
 mod decide;
@@ -22,7 +23,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{ClusterItem, ItemId, StoryId};
-use index::{DetMap, DocFreq, Postings};
+use index::{DetMap, Postings};
 use minhash::Lsh;
 use story::{Entry, Story};
 
@@ -183,7 +184,6 @@ pub struct Clusterer {
     next_story: StoryId,
     items: DetMap<ItemId, Entry>,
     stories: BTreeMap<StoryId, Story>,
-    doc_freq: DocFreq,
     postings: Postings,
     lsh: Lsh,
     by_link: DetMap<String, ItemId>,
@@ -199,7 +199,6 @@ impl Clusterer {
             next_story,
             items: DetMap::default(),
             stories: BTreeMap::new(),
-            doc_freq: DocFreq::default(),
             postings: Postings::default(),
             lsh: Lsh::default(),
             by_link: DetMap::default(),
@@ -349,7 +348,6 @@ impl Clusterer {
     }
 
     fn insert(&mut self, id: ItemId, entry: Entry) {
-        self.doc_freq.add(&entry.unit_terms);
         if let Some(sig) = &entry.signature {
             self.lsh.insert(sig, id);
         }
@@ -367,12 +365,14 @@ impl Clusterer {
     }
 
     fn add_to_story(&mut self, id: ItemId, entry: &Entry) {
+        let n_stories = self.stories.len();
         let story = self
             .stories
             .entry(entry.story)
             .or_insert_with(|| Story::new(entry.published));
-        let doc_freq = &self.doc_freq;
-        for term in story.add(id, entry, |t| doc_freq.idf(t)) {
+        let postings = &self.postings;
+        let fresh = story.add(id, entry, |t| index::idf(n_stories, postings.story_freq(t)));
+        for term in fresh {
             self.postings.add(term, entry.story);
         }
     }
@@ -382,9 +382,13 @@ impl Clusterer {
     fn remove_from_story(&mut self, id: ItemId) -> Option<Entry> {
         let entry = self.items.remove(&id)?;
         let story_id = entry.story;
+        let n_stories = self.stories.len();
         let story = self.stories.get_mut(&story_id)?;
-        let doc_freq = &self.doc_freq;
-        for term in story.remove(id, &entry, |t| doc_freq.idf(t)) {
+        let postings = &self.postings;
+        let gone = story.remove(id, &entry, |t| {
+            index::idf(n_stories, postings.story_freq(t))
+        });
+        for term in gone {
             self.postings.remove(term, story_id);
         }
         if story.items.is_empty() {
@@ -407,7 +411,6 @@ impl Clusterer {
         let Some(entry) = self.remove_from_story(id) else {
             return;
         };
-        self.doc_freq.remove(&entry.unit_terms);
         if let Some(sig) = &entry.signature {
             self.lsh.remove(sig, id);
         }
