@@ -273,6 +273,40 @@ fn explanation_names_matched_items() {
     assert!(phi3.to_string().starts_with("started story"));
 }
 
+// Issue #6: at the start of a stream every word looks rare, and two short generic headlines
+// about different companies used to merge on the one word they share.
+#[test]
+fn generic_headlines_about_different_companies_stay_apart_in_a_cold_stream() {
+    const OPENAI_MODEL: Fixture = Fixture {
+        id: 30,
+        source: "Example A",
+        lang: "en",
+        published: "2024-05-13T10:00:00Z",
+        title: "OpenAI releases a new model",
+        summary: "",
+        link: "https://a.example/openai-model",
+        companies: &["OpenAI"],
+        models: &[],
+        people: &[],
+    };
+    const MISTRAL_MODEL: Fixture = Fixture {
+        id: 31,
+        source: "Example B",
+        lang: "en",
+        published: "2024-05-13T12:00:00Z",
+        title: "Mistral ships an open model",
+        summary: "",
+        link: "https://b.example/mistral-model",
+        companies: &["Mistral AI"],
+        models: &[],
+        people: &[],
+    };
+    let (_, decisions) = run(&[&OPENAI_MODEL, &MISTRAL_MODEL]);
+    assert_ne!(decisions[0].story, decisions[1].story);
+    let line = decisions[1].to_string();
+    assert!(line.contains("shares fewer than two"), "{line}");
+}
+
 #[test]
 fn same_link_joins_regardless_of_text() {
     let mut clusterer = Clusterer::new(ClusterConfig::default(), 1);

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::story::{Entry, Story};
-use super::{Clusterer, Decision, Signal, minhash};
+use super::{Clusterer, Decision, Signal, index, minhash, text};
 use crate::model::{ItemId, StoryId};
 
 /// How many of an item's rarest features look up candidate stories.
@@ -15,6 +15,12 @@ const POSTINGS_PER_TERM: usize = 128;
 const REFERENCE_FEATURES: f32 = 16.0;
 /// How many pre-ranked candidate stories are scored exactly.
 const SCORED_CANDIDATES: usize = 32;
+/// Below this many remembered items the story frequencies cannot yet tell a generic word
+/// (`model`, `new`) from a rare one, so a story that shares only one evidence feature with the
+/// item is not accepted (`OpenAI releases a new model` / `Mistral ships an open model`).
+const COLD_START_DOCS: usize = 50;
+/// Evidence features an item must share with a story while the stream is cold.
+const COLD_START_SHARED: usize = 2;
 /// How many items an explanation names.
 const MATCHED_ITEMS: usize = 3;
 /// How many recent members are compared to name the matched items (a fifth of the time
@@ -40,6 +46,11 @@ impl Clusterer {
             return d;
         }
         self.decide_by_similarity(entry)
+    }
+
+    /// Inverse story frequency of a feature over the remembered stories.
+    fn idf(&self, term: u64) -> f32 {
+        index::idf(self.stories.len(), self.postings.story_freq(term))
     }
 
     fn in_window(&self, story: &Story, published: DateTime<Utc>) -> bool {
@@ -118,13 +129,13 @@ impl Clusterer {
         let mut ranked: Vec<(f32, u64)> = entry
             .unit_terms
             .iter()
-            .filter(|&&(t, _)| self.doc_freq.df(t) >= 1)
-            .map(|&(t, w)| (w * self.doc_freq.idf(t), t))
+            .filter(|&&(t, _)| self.postings.story_freq(t) >= 1)
+            .map(|&(t, w)| (w * self.idf(t), t))
             .collect();
         ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut hits: Vec<(StoryId, f32)> = Vec::new();
         for &(weight, t) in ranked.iter().take(QUERY_TERMS) {
-            let idf = self.doc_freq.idf(t);
+            let idf = self.idf(t);
             for &story in self.postings.recent(t, POSTINGS_PER_TERM) {
                 hits.push((story, weight * idf));
             }
@@ -146,10 +157,11 @@ impl Clusterer {
         let query: Vec<(u64, f32)> = entry
             .unit_terms
             .iter()
-            .map(|&(t, w)| (t, w * self.doc_freq.idf(t)))
+            .map(|&(t, w)| (t, w * self.idf(t)))
             .collect();
         let query_norm = norm(&query).max(1e-6);
-        let n_docs = self.doc_freq.n_docs();
+        let n_docs = self.items.len();
+        let n_stories = self.stories.len() as u32;
         let window_secs = self.window().num_seconds().max(1) as f32;
         // Short texts share few features even when they report the same event, so the bar
         // scales with the square root of the item's feature count (reference: 16 features).
@@ -164,12 +176,16 @@ impl Clusterer {
             }
             let dot: f32 = query
                 .iter()
-                .filter_map(|&(t, q)| story.centroid.get(&t).map(|c| q * c * self.doc_freq.idf(t)))
+                .filter_map(|&(t, q)| story.centroid.get(&t).map(|c| q * c * self.idf(t)))
                 .sum();
-            let story_norm = story
-                .weighted_norm(n_docs, |t| self.doc_freq.idf(t))
-                .max(1e-6);
+            let story_norm = story.weighted_norm(n_stories, |t| self.idf(t)).max(1e-6);
             let cosine = dot / (query_norm * story_norm);
+            let cold_and_thin = n_docs < COLD_START_DOCS
+                && query
+                    .iter()
+                    .filter(|&&(t, _)| text::is_evidence(t) && story.centroid.contains_key(&t))
+                    .count()
+                    < COLD_START_SHARED;
             let gap = if entry.published < story.first {
                 (story.first - entry.published).num_seconds()
             } else {
@@ -182,7 +198,12 @@ impl Clusterer {
                 self.config.cross_language_threshold
             };
             let threshold = base * length_factor;
-            let margin = score - threshold;
+            // A story held back by the cold-start rule can only be the runner-up.
+            let margin = if cold_and_thin {
+                (score - threshold).min(-f32::EPSILON)
+            } else {
+                score - threshold
+            };
             if best.as_ref().is_none_or(|b| margin > b.margin) {
                 best = Some(Scored {
                     story: story_id,

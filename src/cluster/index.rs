@@ -1,5 +1,5 @@
-//! Deterministic hashing, document frequencies learned online, and the inverted index from
-//! rare features to the stories that contain them (candidate retrieval without a scan).
+//! Deterministic hashing, the inverted index from rare features to the stories that contain
+//! them (candidate retrieval without a scan), and the inverse story frequency it yields.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -48,47 +48,12 @@ impl Hasher for IdHasher {
 /// A hash map with a deterministic hasher.
 pub type DetMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
-/// Document frequencies over the items currently remembered (the follow-up window), learned
-/// online: an item counts from the moment it is assigned or restored until it is forgotten.
-#[derive(Debug, Default)]
-pub struct DocFreq {
-    n_docs: u32,
-    df: DetMap<u64, u32>,
-}
-
-impl DocFreq {
-    pub fn add(&mut self, terms: &[(u64, f32)]) {
-        self.n_docs += 1;
-        for &(t, _) in terms {
-            *self.df.entry(t).or_insert(0) += 1;
-        }
-    }
-
-    pub fn remove(&mut self, terms: &[(u64, f32)]) {
-        self.n_docs = self.n_docs.saturating_sub(1);
-        for &(t, _) in terms {
-            if let Some(c) = self.df.get_mut(&t) {
-                *c -= 1;
-                if *c == 0 {
-                    self.df.remove(&t);
-                }
-            }
-        }
-    }
-
-    pub fn n_docs(&self) -> u32 {
-        self.n_docs
-    }
-
-    pub fn df(&self, term: u64) -> u32 {
-        self.df.get(&term).copied().unwrap_or(0)
-    }
-
-    /// Smoothed inverse document frequency, `ln(1 + N / df)`.
-    pub fn idf(&self, term: u64) -> f32 {
-        let df = self.df(term).max(1) as f32;
-        (1.0 + self.n_docs.max(1) as f32 / df).ln()
-    }
+/// Inverse story frequency, `ln(1 + S / sf)`, of a feature held by `story_freq` of the
+/// `n_stories` remembered stories. Stories, not items, are the unit: a word that a large story
+/// repeats in every report (`Titanfall`) stays distinctive, while a word spread over many
+/// stories (`American`, or the topic words two look-alike events share) weighs little.
+pub fn idf(n_stories: usize, story_freq: usize) -> f32 {
+    (1.0 + n_stories.max(1) as f32 / story_freq.max(1) as f32).ln()
 }
 
 /// Feature → stories containing it, most recently touched last.
@@ -113,6 +78,11 @@ impl Postings {
                 self.lists.remove(&term);
             }
         }
+    }
+
+    /// How many stories hold `term`.
+    pub fn story_freq(&self, term: u64) -> usize {
+        self.lists.get(&term).map_or(0, Vec::len)
     }
 
     /// The last `limit` stories holding `term`.

@@ -3,10 +3,11 @@
 //! Online and incremental: [`Clusterer::assign`] decides one item against the stories in
 //! memory and remembers it; history is never re-clustered. Layers, cheapest first: same GUID
 //! or canonical link, near-identical text (exact title, MinHash over shingles), then event
-//! similarity against each candidate story's centroid (IDF-weighted cosine over stemmed
-//! English/German words, bilingual lexicon terms, numbers, model names and tagger entities).
-//! Candidates come from an inverted index over the item's rarest features. Document
-//! frequencies are learned online from the items currently remembered (see [`index`]).
+//! similarity against each candidate story's centroid (cosine weighted by inverse story
+//! frequency over stemmed English/German words, bilingual lexicon terms, numbers, model names
+//! and tagger entities). Candidates come from an inverted index over the item's rarest
+//! features; the same index gives the story frequencies, learned online from the stories
+//! currently remembered (see [`index`]).
 
 pub mod command;
 mod decide;
@@ -22,7 +23,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{ClusterItem, ItemId, StoryId};
-use index::{DetMap, DocFreq, Postings};
+use index::{DetMap, Postings};
 use minhash::Lsh;
 use story::{Entry, Story};
 
@@ -106,7 +107,9 @@ pub struct Decision {
     pub story: StoryId,
     pub signal: Signal,
     /// Similarity that decided (1.0 for links, GUIDs and identical titles; for a new story,
-    /// the best rejected candidate's score, 0 when there was none).
+    /// the best rejected candidate's score, 0 when there was none). A new story's runner-up
+    /// can score above its bar only when the cold-start rule held it back (fewer than 50
+    /// items remembered and a single shared word, number, model name or entity).
     pub score: f32,
     /// The bar `score` was held to: the near-duplicate threshold, or the similarity
     /// threshold scaled for the item's length and the story's languages (0 for exact keys).
@@ -138,6 +141,12 @@ impl std::fmt::Display for Decision {
             .collect::<Vec<_>>()
             .join(", ");
         match (self.signal, self.runner_up) {
+            // Only the cold-start rule rejects a story that cleared its bar.
+            (Signal::NewStory, Some(other)) if self.score >= self.bar => write!(
+                f,
+                "started story {}: closest story {other} scored {:.2} (bar {:.2}) but shares fewer than two words, numbers or names with it while too few items are remembered to weigh words, its closest items {items}",
+                self.story, self.score, self.bar
+            ),
             (Signal::NewStory, Some(other)) => write!(
                 f,
                 "started story {}: closest story {other} scored {:.2} (bar {:.2}), its closest items {items}",
@@ -175,7 +184,6 @@ pub struct Clusterer {
     next_story: StoryId,
     items: DetMap<ItemId, Entry>,
     stories: BTreeMap<StoryId, Story>,
-    doc_freq: DocFreq,
     postings: Postings,
     lsh: Lsh,
     /// By hash of the canonical link / GUID: 8 bytes per item instead of two copies of the
@@ -193,7 +201,6 @@ impl Clusterer {
             next_story,
             items: DetMap::default(),
             stories: BTreeMap::new(),
-            doc_freq: DocFreq::default(),
             postings: Postings::default(),
             lsh: Lsh::default(),
             by_link: DetMap::default(),
@@ -357,7 +364,6 @@ impl Clusterer {
     }
 
     fn insert(&mut self, id: ItemId, entry: Entry) {
-        self.doc_freq.add(&entry.unit_terms);
         if let Some(sig) = &entry.signature {
             self.lsh.insert(sig, id);
         }
@@ -375,12 +381,14 @@ impl Clusterer {
     }
 
     fn add_to_story(&mut self, id: ItemId, entry: &Entry) {
+        let n_stories = self.stories.len();
         let story = self
             .stories
             .entry(entry.story)
             .or_insert_with(|| Story::new(entry.published));
-        let doc_freq = &self.doc_freq;
-        for term in story.add(id, entry, |t| doc_freq.idf(t)) {
+        let postings = &self.postings;
+        let fresh = story.add(id, entry, |t| index::idf(n_stories, postings.story_freq(t)));
+        for term in fresh {
             self.postings.add(term, entry.story);
         }
     }
@@ -390,9 +398,13 @@ impl Clusterer {
     fn remove_from_story(&mut self, id: ItemId) -> Option<Entry> {
         let entry = self.items.remove(&id)?;
         let story_id = entry.story;
+        let n_stories = self.stories.len();
         let story = self.stories.get_mut(&story_id)?;
-        let doc_freq = &self.doc_freq;
-        for term in story.remove(id, &entry, |t| doc_freq.idf(t)) {
+        let postings = &self.postings;
+        let gone = story.remove(id, &entry, |t| {
+            index::idf(n_stories, postings.story_freq(t))
+        });
+        for term in gone {
             self.postings.remove(term, story_id);
         }
         if story.items.is_empty() {
@@ -415,7 +427,6 @@ impl Clusterer {
         let Some(entry) = self.remove_from_story(id) else {
             return;
         };
-        self.doc_freq.remove(&entry.unit_terms);
         if let Some(sig) = &entry.signature {
             self.lsh.remove(sig, id);
         }

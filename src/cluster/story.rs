@@ -39,7 +39,7 @@ pub struct Story {
     pub centroid: DetMap<u64, f32>,
     pub n_german: u32,
     pub n_other: u32,
-    /// IDF-weighted centroid length and the document count of its last full computation.
+    /// IDF-weighted centroid length and the story count of its last full computation.
     norm_cache: Cell<Option<(f32, u32)>>,
 }
 
@@ -137,12 +137,12 @@ impl Story {
     }
 
     /// Length of the IDF-weighted centroid. Member changes update it incrementally; it is
-    /// recomputed in full when the document count (and so every IDF) drifted by more than 5 %
+    /// recomputed in full when the story count (and so every IDF) drifted by more than 5 %
     /// since the last full computation.
-    pub fn weighted_norm(&self, n_docs: u32, idf: impl Fn(u64) -> f32) -> f32 {
+    pub fn weighted_norm(&self, n_stories: u32, idf: impl Fn(u64) -> f32) -> f32 {
         if let Some((norm, at)) = self.norm_cache.get()
-            && n_docs <= at + at / 20
-            && n_docs + n_docs / 20 >= at
+            && n_stories <= at + at / 20
+            && n_stories + n_stories / 20 >= at
         {
             return norm;
         }
@@ -155,7 +155,7 @@ impl Story {
             })
             .sum::<f32>()
             .sqrt();
-        self.norm_cache.set(Some((norm, n_docs)));
+        self.norm_cache.set(Some((norm, n_stories)));
         norm
     }
 }

@@ -140,7 +140,22 @@ fn canonical_name(name: &str) -> String {
 }
 
 fn push(acc: &mut Vec<(u64, f32)>, kind: Kind, text: &str, field_weight: f32) {
-    acc.push((hash_str(kind.tag(), text), kind.weight() * field_weight));
+    acc.push((feature_id(kind, text), kind.weight() * field_weight));
+}
+
+/// A feature's hash, whose lowest bit marks a skeleton (see [`is_evidence`]).
+fn feature_id(kind: Kind, text: &str) -> u64 {
+    let h = hash_str(kind.tag(), text);
+    match kind {
+        Kind::Skeleton => h | 1,
+        _ => h & !1,
+    }
+}
+
+/// Whether a feature is evidence of its own: a word, number, model name or entity. A name
+/// skeleton only echoes a capitalized word that is a feature already.
+pub fn is_evidence(feature: u64) -> bool {
+    feature & 1 == 0
 }
 
 /// Sums duplicate features and damps repetition (1 + ln of the summed weight).
@@ -521,6 +536,14 @@ mod tests {
             plain_text("<p>OpenAI&#8217;s <a href=\"x\">Sora</a></p>").trim(),
             "OpenAI’s  Sora"
         );
+    }
+
+    #[test]
+    fn skeletons_are_marked_and_other_kinds_are_evidence() {
+        assert!(!is_evidence(feature_id(Kind::Skeleton, "mcrsft")));
+        for kind in [Kind::Word, Kind::Number, Kind::ModelName, Kind::Entity] {
+            assert!(is_evidence(feature_id(kind, "microsoft")));
+        }
     }
 
     #[test]
