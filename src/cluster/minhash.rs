@@ -52,23 +52,59 @@ pub fn band_keys(sig: &Signature) -> [u64; BANDS] {
 /// Band key → items whose signature has that band.
 #[derive(Debug, Default)]
 pub struct Lsh {
-    buckets: DetMap<u64, Vec<ItemId>>,
+    buckets: DetMap<u64, Bucket>,
+}
+
+/// The items of one band key, oldest first. Most keys hold one item, which is kept inline
+/// (no heap list per key: eight keys per item made those lists a large share of the
+/// clusterer's memory).
+#[derive(Debug)]
+enum Bucket {
+    One(ItemId),
+    Many(Vec<ItemId>),
+}
+
+impl Bucket {
+    fn as_slice(&self) -> &[ItemId] {
+        match self {
+            Bucket::One(item) => std::slice::from_ref(item),
+            Bucket::Many(items) => items,
+        }
+    }
 }
 
 impl Lsh {
     pub fn insert(&mut self, sig: &Signature, item: ItemId) {
         for key in band_keys(sig) {
-            self.buckets.entry(key).or_default().push(item);
+            match self.buckets.get_mut(&key) {
+                None => {
+                    self.buckets.insert(key, Bucket::One(item));
+                }
+                Some(Bucket::One(first)) => {
+                    let first = *first;
+                    self.buckets.insert(key, Bucket::Many(vec![first, item]));
+                }
+                Some(Bucket::Many(items)) => items.push(item),
+            }
         }
     }
 
     pub fn remove(&mut self, sig: &Signature, item: ItemId) {
         for key in band_keys(sig) {
-            if let Some(list) = self.buckets.get_mut(&key) {
-                list.retain(|&i| i != item);
-                if list.is_empty() {
-                    self.buckets.remove(&key);
+            let emptied = match self.buckets.get_mut(&key) {
+                None => false,
+                Some(Bucket::One(only)) => *only == item,
+                Some(Bucket::Many(items)) => {
+                    items.retain(|&i| i != item);
+                    if let [last] = items.as_slice() {
+                        let last = *last;
+                        self.buckets.insert(key, Bucket::One(last));
+                    }
+                    false
                 }
+            };
+            if emptied {
+                self.buckets.remove(&key);
             }
         }
     }
@@ -78,7 +114,7 @@ impl Lsh {
         let mut out: Vec<ItemId> = band_keys(sig)
             .iter()
             .filter_map(|k| self.buckets.get(k))
-            .flat_map(|list| list.iter().rev().take(64).copied())
+            .flat_map(|bucket| bucket.as_slice().iter().rev().take(64).copied())
             .collect();
         out.sort_unstable();
         out.dedup();
