@@ -58,6 +58,14 @@ fn more_after(pending: &[StoredItem], written: usize, store: &Store) -> anyhow::
     Ok(!next.is_empty() && next.first().map(|i| i.id) != pending.first().map(|i| i.id))
 }
 
+/// Stories read from the store for the clusterer to hold.
+struct Load {
+    /// The earliest publication time whose stories the clusterer holds once this is entered.
+    needed: DateTime<Utc>,
+    items: Vec<StoredItem>,
+    next_id: crate::model::StoryId,
+}
+
 /// One clusterer kept across passes of one cycle, so that a stream of small passes (one per
 /// fetched feed) does not rebuild the window each time.
 pub struct Placer {
@@ -92,42 +100,56 @@ impl Placer {
     }
 
     /// Makes sure the clusterer holds every story that `pending` (oldest published first)
-    /// could join, rebuilding it from the store when an item reaches further back than what
-    /// it holds, and that new story ids follow the store's.
+    /// could join, and that new story ids follow the store's.
     pub fn prepare(&mut self, store: &Store, pending: &[StoredItem]) -> anyhow::Result<()> {
+        let load = self.to_load(store, pending)?;
+        self.absorb(load);
+        Ok(())
+    }
+
+    /// What [`Placer::prepare`] reads from the store: the stories `pending` could join that the
+    /// clusterer does not hold yet (all of the window on the first pass; for a late item, only
+    /// the stretch before what is held), and the next free story id.
+    fn to_load(&self, store: &Store, pending: &[StoredItem]) -> anyhow::Result<Option<Load>> {
         let Some(earliest) = pending.iter().map(|i| i.published).min() else {
-            return Ok(());
+            return Ok(None);
         };
         let needed = earliest.min(self.now) - self.window();
-        let next_id = store.max_story_id()? + 1;
-        match &mut self.state {
-            Some((_, since)) if *since <= needed => {}
-            Some((clusterer, since)) => {
-                // A late item: add the stories it could join that are not held (never
-                // loaded, or forgotten), without rebuilding what is held.
-                for item in store.clustered_items_between(needed, *since)? {
-                    if let Some(story) = item.story_id
-                        && clusterer.story_of(item.id).is_none()
-                    {
-                        clusterer.restore(&item.to_cluster_item(), story);
-                    }
-                }
-                *since = needed;
-            }
-            None => {
-                let mut clusterer = Clusterer::new(self.config.clone(), next_id);
-                for item in store.clustered_items_between(needed, DateTime::<Utc>::MAX_UTC)? {
-                    if let Some(story) = item.story_id {
-                        clusterer.restore(&item.to_cluster_item(), story);
-                    }
-                }
-                self.state = Some((clusterer, needed));
+        let until = match &self.state {
+            Some((_, since)) if *since <= needed => None,
+            Some((_, since)) => Some(*since),
+            None => Some(DateTime::<Utc>::MAX_UTC),
+        };
+        let items = match until {
+            Some(until) => store.clustered_items_between(needed, until)?,
+            None => vec![],
+        };
+        Ok(Some(Load {
+            needed,
+            items,
+            next_id: store.max_story_id()? + 1,
+        }))
+    }
+
+    /// Enters what [`Placer::to_load`] read (CPU work: needs no store).
+    fn absorb(&mut self, load: Option<Load>) {
+        let Some(load) = load else { return };
+        let (clusterer, since) = self.state.get_or_insert_with(|| {
+            (
+                Clusterer::new(self.config.clone(), load.next_id),
+                load.needed,
+            )
+        });
+        // Items already held (the window of an earlier pass) are never restored twice.
+        for item in &load.items {
+            if let Some(story) = item.story_id
+                && clusterer.story_of(item.id).is_none()
+            {
+                clusterer.restore(&item.to_cluster_item(), story);
             }
         }
-        if let Some((clusterer, _)) = &mut self.state {
-            clusterer.reserve_ids_from(next_id);
-        }
-        Ok(())
+        *since = (*since).min(load.needed);
+        clusterer.reserve_ids_from(load.next_id);
     }
 
     /// Decides where each of `pending` goes (after [`Placer::prepare`]); pure CPU work.
@@ -171,15 +193,17 @@ impl Placer {
     pub fn place_pending(&mut self, store: &Mutex<Store>) -> anyhow::Result<usize> {
         let mut total = 0;
         loop {
-            let pending = {
+            let (pending, load) = {
                 let store = lock(store);
                 let pending = store.unclustered_items_batch(BATCH)?;
-                self.prepare(&store, &pending)?;
-                pending
+                let load = self.to_load(&store, &pending)?;
+                (pending, load)
             };
             if pending.is_empty() {
                 return Ok(total);
             }
+            // Features of the window's items are computed without the lock.
+            self.absorb(load);
             let decisions = self.decide(&pending);
             let mut store = lock(store);
             store.assign_stories(&decisions, self.now)?;
