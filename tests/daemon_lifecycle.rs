@@ -6,6 +6,9 @@
 
 mod daemon_support;
 use daemon_support as support;
+// Both helper modules include tests/common (this test needs the HTTP feed server and the SMTP
+// server); two copies of that small module in one test crate are harmless.
+#[allow(clippy::duplicate_mod)]
 #[path = "support/mod.rs"]
 mod mail_support;
 

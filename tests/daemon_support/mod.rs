@@ -3,6 +3,9 @@
 //! the real `aiwire` binary that sends it signals. Everything stays on loopback.
 #![allow(dead_code)]
 
+#[path = "../common/mod.rs"]
+mod common;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -118,14 +121,8 @@ pub fn rss(title: &str, items: &[(&str, &str)]) -> String {
     s
 }
 
-/// A free port on 127.0.0.1 (bound and released; fine for tests).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+#[allow(unused_imports)]
+pub use common::free_port;
 
 /// `GET path` on 127.0.0.1:port; returns status and body.
 pub fn http_get(port: u16, path: &str) -> (u16, String) {
@@ -297,15 +294,6 @@ impl Drop for Daemon {
 }
 
 /// Polls `f` every 100 ms until it is true or `within` passes.
-pub fn eventually(within: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + within;
-    loop {
-        if f() {
-            return true;
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(100));
-    }
+pub fn eventually(within: Duration, f: impl FnMut() -> bool) -> bool {
+    common::poll_until(within, Duration::from_millis(100), f)
 }

@@ -3,9 +3,12 @@
 //! MAI-1 reports assigned to one story directly (no dependence on clustering), and configs.
 #![allow(dead_code)]
 
+#[path = "../common/mod.rs"]
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration as StdDuration, Instant};
+use std::time::Duration as StdDuration;
 
 use aiwire::config::Config;
 use aiwire::model::{DateSource, ParsedEntry, Tags};
@@ -57,14 +60,8 @@ pub fn python_or_skip(test: &str) -> Option<PathBuf> {
     }
 }
 
-/// A free TCP port on 127.0.0.1 (bound, then released).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+#[allow(unused_imports)]
+pub use common::free_port;
 
 pub fn tls_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/digest/tls")
@@ -192,15 +189,8 @@ impl Drop for SmtpSink {
 }
 
 /// Polls `cond` every 20 ms for at most `limit`.
-pub fn wait_until(limit: StdDuration, mut cond: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(StdDuration::from_millis(20));
-    }
-    cond()
+pub fn wait_until(limit: StdDuration, cond: impl FnMut() -> bool) -> bool {
+    common::poll_until(limit, StdDuration::from_millis(20), cond)
 }
 
 /// The demo outlets: (name, weight).
