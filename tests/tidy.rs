@@ -20,6 +20,22 @@ fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
+/// Every source file under `src/`: its path relative to `src/`, and its text.
+fn sources() -> Vec<(String, String)> {
+    rust_files(&src())
+        .into_iter()
+        .map(|file| {
+            let rel = file
+                .strip_prefix(src())
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            let text = std::fs::read_to_string(&file).unwrap();
+            (rel, text)
+        })
+        .collect()
+}
+
 #[test]
 fn every_source_file_starts_with_a_module_doc() {
     let missing: Vec<_> = rust_files(&src())
@@ -44,13 +60,7 @@ fn adapter_crates_are_used_only_in_their_home_module() {
         ("ammonia", "digest/clean"),
     ];
     let mut offenders = Vec::new();
-    for file in rust_files(&src()) {
-        let rel = file
-            .strip_prefix(src())
-            .unwrap()
-            .to_string_lossy()
-            .to_string();
-        let text = std::fs::read_to_string(&file).unwrap();
+    for (rel, text) in sources() {
         for (krate, home) in homes {
             let at_home = rel == format!("{home}.rs") || rel.starts_with(&format!("{home}/"));
             let uses = text.lines().any(|l| {
@@ -72,16 +82,10 @@ fn adapter_crates_are_used_only_in_their_home_module() {
 fn stored_content_html_is_read_only_through_safe_html() {
     let carriers = ["model.rs", "parse/", "store/"];
     let mut offenders = Vec::new();
-    for file in rust_files(&src()) {
-        let rel = file
-            .strip_prefix(src())
-            .unwrap()
-            .to_string_lossy()
-            .to_string();
+    for (rel, text) in sources() {
         if carriers.iter().any(|c| rel.starts_with(c)) {
             continue;
         }
-        let text = std::fs::read_to_string(&file).unwrap();
         let reads = text
             .lines()
             .any(|l| !l.trim_start().starts_with("//") && l.contains("content_html"));
