@@ -18,34 +18,12 @@ use crate::store::{Store, StoredItem, StoryAssignment, lock};
 /// cycle over a thousand feeds) never sits in memory at once.
 const BATCH: usize = 2000;
 /// A long backlog is clustered as a stream: every this many items, stories that ended long
-/// enough before the newest item placed are forgotten (see [`Placer::lateness`]).
+/// enough before the newest item placed are forgotten.
 const FORGET_EVERY: usize = 500;
-/// [`Placer::lateness`] beside a fetch cycle, where feeds land in any order.
-const PIPELINE_LATENESS: i32 = 2;
-
-/// Clusters the pending items in one go; returns how many were assigned.
-pub fn assign_pending(
-    store: &mut Store,
-    config: &ClusterConfig,
-    now: DateTime<Utc>,
-) -> anyhow::Result<usize> {
-    // Batches come oldest published first, so no item is late.
-    let mut placer = Placer::new(config.clone(), now, 0);
-    let mut total = 0;
-    loop {
-        let pending = store.unclustered_items_batch(BATCH)?;
-        if pending.is_empty() {
-            return Ok(total);
-        }
-        placer.prepare(store, &pending)?;
-        let decisions = placer.decide(&pending);
-        store.assign_stories(&decisions, now)?;
-        total += decisions.len();
-        if !more_after(&pending, decisions.len(), store)? {
-            return Ok(total);
-        }
-    }
-}
+/// How far (in windows) an item may lag behind the newest one placed and still meet, in
+/// memory, every story it could join: feeds land in any order, each carrying days of history.
+/// A later item is still placed correctly; it only costs a reload from the store.
+const LATENESS: i32 = 2;
 
 /// Whether another batch may be waiting after `pending` was placed: a full batch was written
 /// and the store's next pending item is not one it refused to place (e.g. pinned meanwhile),
@@ -76,22 +54,16 @@ pub struct Placer {
     /// The newest publication time placed so far (capped at `now`).
     newest: Option<DateTime<Utc>>,
     since_forget: usize,
-    /// How far (in windows) an item may lag behind the newest one placed and still meet, in
-    /// memory, every story it could join: 0 when items come strictly oldest first, more when
-    /// feeds land in any order, each carrying days of history. Later items are still placed
-    /// correctly; they only cost a reload from the store.
-    lateness: i32,
 }
 
 impl Placer {
-    pub fn new(config: ClusterConfig, now: DateTime<Utc>, lateness: i32) -> Self {
+    pub fn new(config: ClusterConfig, now: DateTime<Utc>) -> Self {
         Placer {
             config,
             now,
             state: None,
             newest: None,
             since_forget: 0,
-            lateness,
         }
     }
 
@@ -99,15 +71,8 @@ impl Placer {
         Duration::hours(i64::from(self.config.window_hours))
     }
 
-    /// Makes sure the clusterer holds every story that `pending` (oldest published first)
-    /// could join, and that new story ids follow the store's.
-    pub fn prepare(&mut self, store: &Store, pending: &[StoredItem]) -> anyhow::Result<()> {
-        let load = self.to_load(store, pending)?;
-        self.absorb(load);
-        Ok(())
-    }
-
-    /// What [`Placer::prepare`] reads from the store: the stories `pending` could join that the
+    /// What the clusterer must read from the store before placing `pending` (oldest published
+    /// first): the stories those items could join that the
     /// clusterer does not hold yet (all of the window on the first pass; for a late item, only
     /// the stretch before what is held), and the next free story id.
     fn to_load(&self, store: &Store, pending: &[StoredItem]) -> anyhow::Result<Option<Load>> {
@@ -152,8 +117,8 @@ impl Placer {
         clusterer.reserve_ids_from(load.next_id);
     }
 
-    /// Decides where each of `pending` goes (after [`Placer::prepare`]); pure CPU work.
-    pub fn decide(&mut self, pending: &[StoredItem]) -> Vec<StoryAssignment> {
+    /// Decides where each of `pending` goes (after [`Placer::absorb`]); pure CPU work.
+    fn decide(&mut self, pending: &[StoredItem]) -> Vec<StoryAssignment> {
         let window = self.window();
         let Some((clusterer, held)) = &mut self.state else {
             return vec![];
@@ -166,7 +131,7 @@ impl Placer {
             self.since_forget += 1;
             if self.since_forget >= FORGET_EVERY {
                 self.since_forget = 0;
-                let cutoff = newest - window * (1 + self.lateness);
+                let cutoff = newest - window * (1 + LATENESS);
                 if cutoff > *held {
                     clusterer.forget_before(cutoff);
                     *held = cutoff;
@@ -228,7 +193,7 @@ impl Pipeline {
         let worker = std::thread::Builder::new()
             .name("aiwire-cluster".into())
             .spawn(move || {
-                let mut placer = Placer::new(config, now, PIPELINE_LATENESS);
+                let mut placer = Placer::new(config, now);
                 let mut total = 0;
                 while nudged.recv().is_ok() {
                     while nudged.try_recv().is_ok() {}
@@ -279,13 +244,11 @@ mod tests {
             })
             .collect();
         store.insert_items(id, &entries, now).unwrap();
-        let placed = assign_pending(&mut store, &ClusterConfig::default(), now).unwrap();
-        assert_eq!(placed, BATCH + 37);
-        assert!(store.unclustered_items().unwrap().is_empty());
-        assert_eq!(
-            assign_pending(&mut store, &ClusterConfig::default(), now).unwrap(),
-            0
-        );
+        let store = Mutex::new(store);
+        let mut placer = Placer::new(ClusterConfig::default(), now);
+        assert_eq!(placer.place_pending(&store).unwrap(), BATCH + 37);
+        assert!(lock(&store).unclustered_items().unwrap().is_empty());
+        assert_eq!(placer.place_pending(&store).unwrap(), 0);
     }
 }
 
@@ -338,7 +301,7 @@ mod placer_tests {
     fn an_item_arriving_after_its_story_was_forgotten_still_joins_it() {
         let now = Utc::now();
         let (store, feed) = store_with_feed(now);
-        let mut placer = Placer::new(ClusterConfig::default(), now, 0);
+        let mut placer = Placer::new(ClusterConfig::default(), now);
         let early = now - Duration::days(20);
         add(&store, feed, &[("mai-1", MAI.to_string(), early)]);
         assert_eq!(placer.place_pending(&store).unwrap(), 1);
