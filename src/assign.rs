@@ -72,9 +72,9 @@ impl Placer {
     }
 
     /// What the clusterer must read from the store before placing `pending` (oldest published
-    /// first): the stories those items could join that the
-    /// clusterer does not hold yet (all of the window on the first pass; for a late item, only
-    /// the stretch before what is held), and the next free story id.
+    /// first): the stories those items could join that it does not hold yet (all of the window
+    /// on the first pass; for a late item, only the stretch before what is held), and the next
+    /// free story id.
     fn to_load(&self, store: &Store, pending: &[StoredItem]) -> anyhow::Result<Option<Load>> {
         let Some(earliest) = pending.iter().map(|i| i.published).min() else {
             return Ok(None);
