@@ -88,10 +88,15 @@ async fn read<T: Send + 'static>(
     .await?
 }
 
+/// 503 with the store's error, for every endpoint that reads the store.
+fn store_unreachable(e: &anyhow::Error) -> Response {
+    let body = format!("store unreachable: {e:#}\n");
+    (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+}
+
 async fn healthz(State(state): State<AppState>) -> Response {
     if let Err(e) = read(&state, |s| s.schema_version()).await {
-        let body = format!("store unreachable: {e:#}\n");
-        return (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
+        return store_unreachable(&e);
     }
     match state.shared.liveness.check() {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
@@ -129,11 +134,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
             )
                 .into_response()
         }
-        Err(e) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("store unreachable: {e:#}\n"),
-        )
-            .into_response(),
+        Err(e) => store_unreachable(&e),
     }
 }
 
@@ -177,10 +178,6 @@ async fn stories_atom(
             )
                 .into_response()
         }
-        Err(e) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("store unreachable: {e:#}\n"),
-        )
-            .into_response(),
+        Err(e) => store_unreachable(&e),
     }
 }
