@@ -50,15 +50,12 @@ struct It {
 fn item(i: It) -> StoredItem {
     let published = now() - Duration::hours(i.hours_ago);
     StoredItem {
-        id: i.id,
         feed_id: i.source.len() as i64,
         source: i.source.into(),
         feed_url: format!(
             "https://{}.example/feed",
             i.source.to_lowercase().replace(' ', "")
         ),
-        key: format!("k{}", i.id),
-        guid: None,
         title: i.title.into(),
         link: Some(i.link.into()),
         canonical_link: Some(i.link.into()),
@@ -66,17 +63,11 @@ fn item(i: It) -> StoredItem {
         language: Some(i.lang.into()),
         published,
         first_seen: published + Duration::minutes(5),
-        ai_topic: true,
-        story_id: Some(i.story),
-        cluster_signal: None,
-        cluster_score: None,
-        cluster_matched: vec![],
-        pinned: false,
-        cluster_note: None,
         tags: Tags {
             companies: i.companies.iter().map(|c| c.to_string()).collect(),
             ..Tags::default()
         },
+        ..crate::store::testing::stored_item(i.id, i.story)
     }
 }
 

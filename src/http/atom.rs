@@ -192,30 +192,17 @@ mod tests {
 
     fn item(id: i64, story: i64, source: &str, title: &str) -> StoredItem {
         StoredItem {
-            id,
-            feed_id: id,
             source: source.into(),
             feed_url: format!("https://{source}.test/feed"),
-            key: format!("k{id}"),
-            guid: None,
             title: title.into(),
             link: Some(format!("https://{source}.test/{id}?a=1&b=2")),
-            canonical_link: None,
             summary: "A <b>summary</b> & more".into(),
-            language: Some("en".into()),
-            published: DateTime::from_timestamp(1_700_000_000 + id, 0).unwrap(),
             first_seen: DateTime::from_timestamp(1_700_000_100 + id, 0).unwrap(),
-            ai_topic: true,
-            story_id: Some(story),
-            cluster_signal: None,
-            cluster_score: None,
-            cluster_matched: vec![],
-            pinned: false,
-            cluster_note: None,
             tags: Tags {
                 companies: vec!["OpenAI".into()],
                 ..Tags::default()
             },
+            ..crate::store::testing::stored_item(id, story)
         }
     }
 

@@ -234,6 +234,40 @@ pub fn lock(store: &std::sync::Mutex<Store>) -> std::sync::MutexGuard<'_, Store>
 pub mod testing {
     use std::path::Path;
 
+    /// A stored item `id` in story `story`, as the store would read it back: English, AI
+    /// topic, no tags, published at unix second 1,700,000,000 + `id`. Tests change the fields
+    /// they care about with struct-update syntax.
+    pub fn stored_item(
+        id: crate::model::ItemId,
+        story: crate::model::StoryId,
+    ) -> super::StoredItem {
+        let published =
+            chrono::DateTime::from_timestamp(1_700_000_000 + id, 0).expect("a valid timestamp");
+        super::StoredItem {
+            id,
+            feed_id: id,
+            source: format!("source {id}"),
+            feed_url: format!("https://example.org/{id}/feed"),
+            key: format!("k{id}"),
+            guid: None,
+            title: format!("title {id}"),
+            link: None,
+            canonical_link: None,
+            summary: String::new(),
+            language: Some("en".into()),
+            published,
+            first_seen: published,
+            ai_topic: true,
+            story_id: Some(story),
+            cluster_signal: None,
+            cluster_score: None,
+            cluster_matched: vec![],
+            pinned: false,
+            cluster_note: None,
+            tags: crate::model::Tags::default(),
+        }
+    }
+
     /// A dated entry with key `key`, title `title {key}` and link `https://example.org/{key}`;
     /// tests change the fields they care about with struct-update syntax.
     pub fn entry(key: &str) -> crate::model::ParsedEntry {
