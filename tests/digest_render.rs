@@ -11,7 +11,7 @@ use std::path::Path;
 use aiwire::digest::render::{Templates, render};
 use aiwire::digest::{DigestInput, FeedHealth, Period, build};
 use aiwire::model::Tags;
-use aiwire::store::{Store, StoryAssignment};
+use aiwire::store::Store;
 use chrono::{Duration, TimeZone, Utc};
 
 #[test]
@@ -46,17 +46,7 @@ fn mai1_digest_with_hostile_story_renders_safely() {
     };
     let ids = store.insert_items(feed, &[(hostile, tags)], seen).unwrap();
     store
-        .assign_stories(
-            &[StoryAssignment {
-                item: ids[0],
-                story: 3,
-                signal: "test".into(),
-                score: 1.0,
-                matched: vec![],
-                note: String::new(),
-            }],
-            seen,
-        )
+        .assign_stories(&[aiwire::store::testing::placement(ids[0], 3)], seen)
         .unwrap();
     let items = store.items_of_stories(&[1, 2, 3]).unwrap();
     let failing = vec![FeedHealth {

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use aiwire::config::Config;
 use aiwire::model::Tags;
 use aiwire::send_digest::{plan, record_due_runs};
-use aiwire::store::{Store, StoryAssignment};
+use aiwire::store::Store;
 use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
 use chrono_tz::Europe::Berlin;
 
@@ -46,16 +46,9 @@ fn news_at(store: &Mutex<Store>, t: DateTime<Utc>, n: &mut i64) {
     let ids = s
         .insert_items(feed, &[(entry, Tags::default())], t)
         .unwrap();
-    let a: Vec<StoryAssignment> = ids
+    let a: Vec<_> = ids
         .into_iter()
-        .map(|item| StoryAssignment {
-            item,
-            story: *n,
-            signal: "test".into(),
-            score: 1.0,
-            matched: vec![],
-            note: String::new(),
-        })
+        .map(|item| aiwire::store::testing::placement(item, *n))
         .collect();
     s.assign_stories(&a, t).unwrap();
 }

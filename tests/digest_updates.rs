@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use aiwire::config::Config;
 use aiwire::model::Tags;
 use aiwire::send_digest::record_run;
-use aiwire::store::{Store, StoryAssignment};
+use aiwire::store::Store;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 fn report(store: &Mutex<Store>, feed: &str, key: &str, story: i64, seen: DateTime<Utc>) {
@@ -27,16 +27,9 @@ fn report(store: &Mutex<Store>, feed: &str, key: &str, story: i64, seen: DateTim
     let ids = s
         .insert_items(id, &[(entry, Tags::default())], seen)
         .unwrap();
-    let a: Vec<StoryAssignment> = ids
+    let a: Vec<_> = ids
         .into_iter()
-        .map(|item| StoryAssignment {
-            item,
-            story,
-            signal: "test".into(),
-            score: 1.0,
-            matched: vec![],
-            note: String::new(),
-        })
+        .map(|item| aiwire::store::testing::placement(item, story))
         .collect();
     s.assign_stories(&a, seen).unwrap();
 }

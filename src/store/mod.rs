@@ -234,6 +234,22 @@ pub fn lock(store: &std::sync::Mutex<Store>) -> std::sync::MutexGuard<'_, Store>
 pub mod testing {
     use std::path::Path;
 
+    /// An operator-style placement of `item` into `story` (signal "test", score 1), for tests
+    /// that need items in stories without running the clusterer.
+    pub fn placement(
+        item: crate::model::ItemId,
+        story: crate::model::StoryId,
+    ) -> super::StoryAssignment {
+        super::StoryAssignment {
+            item,
+            story,
+            signal: "test".into(),
+            score: 1.0,
+            matched: vec![],
+            note: String::new(),
+        }
+    }
+
     /// A stored item `id` in story `story`, as the store would read it back: English, AI
     /// topic, no tags, published at unix second 1,700,000,000 + `id`. Tests change the fields
     /// they care about with struct-update syntax.

@@ -116,7 +116,6 @@ mod tests {
     use super::*;
     use crate::config::FeedConfig;
     use crate::model::{ParsedEntry, Tags};
-    use crate::store::StoryAssignment;
 
     fn feed(url: &str) -> FeedConfig {
         FeedConfig::new(url, None)
@@ -127,14 +126,7 @@ mod tests {
     }
 
     fn place(s: &mut Store, item: i64, story: i64) {
-        let d = StoryAssignment {
-            item,
-            story,
-            signal: "test".into(),
-            score: 1.0,
-            matched: vec![],
-            note: String::new(),
-        };
+        let d = crate::store::testing::placement(item, story);
         s.assign_stories(&[d], Utc::now()).unwrap();
     }
 

@@ -12,7 +12,7 @@ use std::time::Duration as StdDuration;
 
 use aiwire::config::Config;
 use aiwire::model::{DateSource, ParsedEntry, Tags};
-use aiwire::store::{Store, StoryAssignment};
+use aiwire::store::Store;
 use chrono::{DateTime, Duration, Utc};
 
 /// The Python that runs `smtp_sink.py`: `AIWIRE_TEST_PYTHON`, else `.venv/bin/python` at the
@@ -348,14 +348,10 @@ pub fn seed_mai1(store: &mut Store, config: &Config, seen: DateTime<Utc>) {
                 seen,
             )
             .unwrap();
-        assignments.extend(ids.into_iter().map(|item| StoryAssignment {
-            item,
-            story: 1,
-            signal: "test".into(),
-            score: 1.0,
-            matched: vec![],
-            note: String::new(),
-        }));
+        assignments.extend(
+            ids.into_iter()
+                .map(|item| aiwire::store::testing::placement(item, 1)),
+        );
     }
     let apple = Tags {
         companies: vec!["Apple".into()],
@@ -379,14 +375,10 @@ pub fn seed_mai1(store: &mut Store, config: &Config, seen: DateTime<Utc>) {
             seen,
         )
         .unwrap();
-    assignments.extend(ids.into_iter().map(|item| StoryAssignment {
-        item,
-        story: 2,
-        signal: "test".into(),
-        score: 1.0,
-        matched: vec![],
-        note: String::new(),
-    }));
+    assignments.extend(
+        ids.into_iter()
+            .map(|item| aiwire::store::testing::placement(item, 2)),
+    );
     store.assign_stories(&assignments, seen).unwrap();
 }
 
