@@ -339,7 +339,7 @@ fn operator_split_and_merge_are_respected() {
     let fixtures = all_scenario();
     let (mut clusterer, decisions) = run(&fixtures);
     let mai1 = story_of(&fixtures, &decisions, MAI1_SCOOP.id);
-    let alone = clusterer.split(MAI1_HEISE.id).unwrap();
+    let alone = clusterer.split(&item(&MAI1_HEISE)).unwrap();
     assert_ne!(alone, mai1);
     assert_eq!(clusterer.story_of(MAI1_HEISE.id), Some(alone));
     assert!(!clusterer.members(mai1).unwrap().contains(&MAI1_HEISE.id));

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{ClusterItem, ItemId, StoryId};
 use index::{DetMap, Postings};
 use minhash::Lsh;
-use story::{Entry, Story};
+use story::{Entry, KEEP_TERMS, Story};
 
 /// Tuning of the clusterer; one configuration serves every data set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -182,7 +182,9 @@ pub enum CorrectionError {
 pub struct Clusterer {
     config: ClusterConfig,
     next_story: StoryId,
-    items: DetMap<ItemId, Entry>,
+    /// Boxed: an entry is a few hundred bytes, and a map of 30,000 of them inline would
+    /// hold twice that in empty slots.
+    items: DetMap<ItemId, Box<Entry>>,
     stories: BTreeMap<StoryId, Story>,
     postings: Postings,
     lsh: Lsh,
@@ -243,7 +245,7 @@ impl Clusterer {
     /// remembered moves it to `story`.
     pub fn restore(&mut self, item: &ClusterItem, story: StoryId) {
         if self.items.contains_key(&item.id) {
-            let _ = self.move_item(item.id, story);
+            let _ = self.move_item(item, story);
             return;
         }
         let entry = self.entry_for(item, story);
@@ -284,9 +286,22 @@ impl Clusterer {
             .map(|(&id, _)| id)
             .collect();
         for story in old {
-            let members = self.stories[&story].items.clone();
-            for item in members {
-                self.remove(item);
+            self.forget_story(story);
+        }
+    }
+
+    /// Drops a story with its members from every index (no centroid arithmetic: the whole
+    /// centroid goes).
+    fn forget_story(&mut self, story_id: StoryId) {
+        let Some(story) = self.stories.remove(&story_id) else {
+            return;
+        };
+        for &term in story.centroid.keys() {
+            self.postings.remove(term, story_id);
+        }
+        for id in story.items {
+            if let Some(entry) = self.items.remove(&id) {
+                self.unindex(id, &entry);
             }
         }
     }
@@ -299,38 +314,48 @@ impl Clusterer {
         if into == from {
             return Ok(());
         }
-        let members = match self.stories.get(&from) {
-            Some(s) => s.items.clone(),
-            None => return Err(CorrectionError::UnknownStory(from)),
+        let Some(from_story) = self.stories.remove(&from) else {
+            return Err(CorrectionError::UnknownStory(from));
         };
-        for item in members {
-            self.move_item(item, into)?;
+        for &term in from_story.centroid.keys() {
+            self.postings.remove(term, from);
+        }
+        for id in &from_story.items {
+            if let Some(entry) = self.items.get_mut(id) {
+                entry.story = into;
+            }
+        }
+        let into_story = self.stories.get_mut(&into).expect("checked above");
+        let fresh = into_story.absorb(from_story);
+        for term in fresh {
+            self.postings.add(term, into);
         }
         Ok(())
     }
 
     /// Operator correction: moves an item out of its story into a new story of its own,
     /// whose id is returned.
-    pub fn split(&mut self, item: ItemId) -> Result<StoryId, CorrectionError> {
+    pub fn split(&mut self, item: &ClusterItem) -> Result<StoryId, CorrectionError> {
         let story = self.next_story;
         self.move_item(item, story)?;
         self.next_story += 1;
         Ok(story)
     }
 
-    /// Operator correction: pins an item to a story (an existing one, or a new id).
-    pub fn move_item(&mut self, item: ItemId, story: StoryId) -> Result<(), CorrectionError> {
+    /// Operator correction: pins an item to a story (an existing one, or a new id). The item's
+    /// text is needed because an older member of a large story keeps no feature vector.
+    pub fn move_item(&mut self, item: &ClusterItem, story: StoryId) -> Result<(), CorrectionError> {
         let Some(mut entry) = self.remove_from_story(item) else {
-            return Err(CorrectionError::UnknownItem(item));
+            return Err(CorrectionError::UnknownItem(item.id));
         };
         entry.story = story;
-        self.add_to_story(item, &entry);
-        self.items.insert(item, entry);
+        self.add_to_story(item.id, &entry);
+        self.items.insert(item.id, entry);
         self.next_story = self.next_story.max(story + 1);
         Ok(())
     }
 
-    fn entry_for(&self, item: &ClusterItem, story: StoryId) -> Entry {
+    fn entry_for(&self, item: &ClusterItem, story: StoryId) -> Box<Entry> {
         let features = text::features(item);
         let norm = features
             .terms
@@ -339,7 +364,7 @@ impl Clusterer {
             .sum::<f32>()
             .sqrt()
             .max(1e-6);
-        Entry {
+        Box::new(Entry {
             story,
             published: item.published,
             unit_terms: features
@@ -360,10 +385,10 @@ impl Clusterer {
                 .map(|g| index::hash_str("guid", g)),
             title_key: features.title_key,
             language: features.language,
-        }
+        })
     }
 
-    fn insert(&mut self, id: ItemId, entry: Entry) {
+    fn insert(&mut self, id: ItemId, entry: Box<Entry>) {
         if let Some(sig) = &entry.signature {
             self.lsh.insert(sig, id);
         }
@@ -388,15 +413,25 @@ impl Clusterer {
             .or_insert_with(|| Story::new(entry.published));
         let postings = &self.postings;
         let fresh = story.add(id, entry, |t| index::idf(n_stories, postings.story_freq(t)));
+        let retired = story.items.len().checked_sub(KEEP_TERMS + 1);
+        let retired = retired.map(|i| story.items[i]);
         for term in fresh {
             self.postings.add(term, entry.story);
+        }
+        if let Some(old) = retired.and_then(|old| self.items.get_mut(&old)) {
+            old.unit_terms = Box::default();
         }
     }
 
     /// Takes an item out of its story (dropping an emptied story); the entry stays indexed
-    /// by link, GUID, title and LSH under its id.
-    fn remove_from_story(&mut self, id: ItemId) -> Option<Entry> {
-        let entry = self.items.remove(&id)?;
+    /// by link, GUID, title and LSH under its id. An older member whose vector was dropped
+    /// gets it back from its text, so the centroid loses exactly what the item added.
+    fn remove_from_story(&mut self, item: &ClusterItem) -> Option<Box<Entry>> {
+        let id = item.id;
+        let mut entry = self.items.remove(&id)?;
+        if entry.unit_terms.is_empty() {
+            entry.unit_terms = self.entry_for(item, entry.story).unit_terms;
+        }
         let story_id = entry.story;
         let n_stories = self.stories.len();
         let story = self.stories.get_mut(&story_id)?;
@@ -423,10 +458,8 @@ impl Clusterer {
         Some(entry)
     }
 
-    fn remove(&mut self, id: ItemId) {
-        let Some(entry) = self.remove_from_story(id) else {
-            return;
-        };
+    /// Drops a forgotten item from the link, GUID, title and LSH indexes.
+    fn unindex(&mut self, id: ItemId, entry: &Entry) {
         if let Some(sig) = &entry.signature {
             self.lsh.remove(sig, id);
         }
@@ -444,6 +477,79 @@ impl Clusterer {
             && self.by_title.get(&key) == Some(&id)
         {
             self.by_title.remove(&key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Tags;
+
+    const REPORTS: i64 = KEEP_TERMS as i64 + 5;
+
+    fn report(id: ItemId) -> ClusterItem {
+        let start: DateTime<Utc> = "2024-05-06T08:00:00Z".parse().unwrap();
+        ClusterItem {
+            id,
+            source: format!("Outlet {id}"),
+            title: format!("Microsoft readies MAI-1, report number {id}"),
+            summary: "Microsoft trains MAI-1, a 500B-parameter model to rival GPT-4.".into(),
+            language: Some("en".into()),
+            published: start + Duration::minutes(id),
+            canonical_link: None,
+            guid: None,
+            tags: Tags::default(),
+        }
+    }
+
+    /// A clusterer holding `ids` in story 7.
+    fn holding(ids: impl IntoIterator<Item = ItemId>) -> Clusterer {
+        let mut c = Clusterer::new(ClusterConfig::default(), 1);
+        for id in ids {
+            c.restore(&report(id), 7);
+        }
+        c
+    }
+
+    fn assert_same_centroid(a: &Clusterer, b: &Clusterer, story: StoryId) {
+        let (a, b) = (&a.stories[&story].centroid, &b.stories[&story].centroid);
+        assert_eq!(a.len(), b.len(), "same features");
+        for (t, w) in a {
+            assert!((w - b[t]).abs() < 1e-5, "feature {t}: {w} vs {}", b[t]);
+        }
+    }
+
+    #[test]
+    fn only_recent_members_keep_vectors_and_corrections_stay_exact() {
+        let mut c = holding(1..=REPORTS);
+        let kept: Vec<ItemId> = (1..=REPORTS)
+            .filter(|id| !c.items[id].unit_terms.is_empty())
+            .collect();
+        assert_eq!(
+            kept,
+            ((REPORTS - KEEP_TERMS as i64 + 1)..=REPORTS).collect::<Vec<_>>()
+        );
+
+        // The oldest member kept no vector; taking it out must remove exactly what it added
+        // (its "report number 1" features included).
+        c.move_item(&report(1), 99).unwrap();
+        assert_same_centroid(&c, &holding(2..=REPORTS), 7);
+        assert_eq!(c.members(99), Some(&[1][..]));
+
+        // Merging it back gives the centroid of all members again.
+        c.merge(7, 99).unwrap();
+        assert_same_centroid(&c, &holding(1..=REPORTS), 7);
+        assert_eq!(c.story_of(1), Some(7));
+        assert!(c.members(99).is_none());
+
+        // Forgetting drops the story and its members from every index.
+        c.forget_before(report(REPORTS).published + Duration::hours(1));
+        assert_eq!(c.len(), (0, 0));
+        assert!(c.by_title.is_empty());
+        let reference = holding(1..=REPORTS);
+        for &term in reference.stories[&7].centroid.keys() {
+            assert_eq!(c.postings.story_freq(term), 0);
         }
     }
 }

@@ -10,6 +10,11 @@ use super::minhash::Signature;
 use super::text::Lang;
 use crate::model::{ItemId, StoryId};
 
+/// How many of a story's most recent members keep their feature vectors (for explanations).
+/// Older members live on in the centroid only: a large story would otherwise hold a few
+/// hundred bytes per member that nothing reads.
+pub const KEEP_TERMS: usize = 16;
+
 /// Stories up to this size recompute their weighted length exactly after each change.
 const EXACT_NORM_MAX_ITEMS: usize = 32;
 
@@ -19,8 +24,11 @@ pub struct Entry {
     pub story: StoryId,
     pub published: DateTime<Utc>,
     /// Features scaled to unit length (for centroids; their ids feed the document
-    /// frequencies), sorted by hash.
-    pub unit_terms: Vec<(u64, f32)>,
+    /// frequencies), sorted by hash. Emptied once the item is no longer among its story's
+    /// [`KEEP_TERMS`] most recent members: the story's centroid already holds them, and only
+    /// the recent members are compared to explain a decision. A correction that takes such an
+    /// item out of its story recomputes them from the item's text.
+    pub unit_terms: Box<[(u64, f32)]>,
     pub signature: Option<Signature>,
     /// Hashes of the canonical link and the GUID.
     pub link: Option<u64>,
@@ -122,6 +130,29 @@ impl Story {
         }
         self.shift_norm(delta);
         gone
+    }
+
+    /// Takes every member of `other` (an operator merge), summing the centroids; returns the
+    /// features that are new to this story.
+    pub fn absorb(&mut self, other: Story) -> Vec<u64> {
+        if self.items.is_empty() {
+            self.first = other.first;
+            self.last = other.last;
+        }
+        self.first = self.first.min(other.first);
+        self.last = self.last.max(other.last);
+        self.items.extend(other.items);
+        self.n_german += other.n_german;
+        self.n_other += other.n_other;
+        let mut fresh = Vec::new();
+        for (t, w) in other.centroid {
+            *self.centroid.entry(t).or_insert_with(|| {
+                fresh.push(t);
+                0.0
+            }) += w;
+        }
+        self.norm_cache.set(None);
+        fresh
     }
 
     pub fn set_span(&mut self, first: DateTime<Utc>, last: DateTime<Utc>) {
