@@ -333,10 +333,14 @@ impl Compiled {
         for targets in &mut b.targets {
             targets.sort_by_key(|t| !matches!(t, Target::Family { .. }));
         }
+        // A contiguous NFA, not a DFA: 0.3 MB instead of 4.7 MB for the shipped taxonomy and
+        // half the build time (60 vs 110 ms per start), for about 15% more tagging time per
+        // item (`cargo bench --bench tag`: 10.6x vs 9.1x the clean-up baseline). The DFA was a
+        // tenth of the daemon's peak memory.
         let ac = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&b.patterns)?;
         Ok(Compiled {
             ac,
