@@ -16,7 +16,7 @@ use crate::store::{Store, StoredItem, StoryAssignment, lock};
 
 /// Pending items are read and written in batches of this size, so a large backlog (the first
 /// cycle over a thousand feeds) never sits in memory at once.
-const BATCH: usize = 2000;
+const BATCH: usize = 500;
 /// A long backlog is clustered as a stream: every this many items, stories that ended long
 /// enough before the newest item placed are forgotten.
 const FORGET_EVERY: usize = 500;

@@ -14,6 +14,7 @@ pub mod fetch;
 pub mod http;
 pub mod logging;
 pub mod mail;
+pub mod memory;
 pub mod model;
 pub mod opml;
 pub mod parse;

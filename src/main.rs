@@ -4,5 +4,6 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    aiwire::memory::tune_allocator();
     aiwire::app::main(aiwire::cli::Cli::parse())
 }
