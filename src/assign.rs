@@ -11,7 +11,9 @@ use std::thread::JoinHandle;
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 
-use crate::cluster::{ClusterConfig, Clusterer};
+use crate::cluster::{ClusterConfig, Clusterer, Signal};
+use crate::model::ClusterItem;
+use crate::refresh::RefreshReport;
 use crate::store::{Store, StoredItem, StoryAssignment, lock};
 
 /// Pending items are read and written in batches of this size, so a large backlog (the first
@@ -28,8 +30,8 @@ const LATENESS: i32 = 2;
 /// Whether another batch may be waiting after `pending` was placed: a full batch was written
 /// and the store's next pending item is not one it refused to place (e.g. pinned meanwhile),
 /// so callers never spin.
-fn more_after(pending: &[StoredItem], written: usize, store: &Store) -> anyhow::Result<bool> {
-    if written < BATCH {
+fn more_after(pending: &[StoredItem], read: usize, store: &Store) -> anyhow::Result<bool> {
+    if read < BATCH {
         return Ok(false);
     }
     let next = store.unclustered_items_batch(1)?;
@@ -75,7 +77,7 @@ impl Placer {
     /// first): the stories those items could join that it does not hold yet (all of the window
     /// on the first pass; for a late item, only the stretch before what is held), and the next
     /// free story id.
-    fn to_load(&self, store: &Store, pending: &[StoredItem]) -> anyhow::Result<Option<Load>> {
+    fn to_load(&self, store: &Store, pending: &[ClusterItem]) -> anyhow::Result<Option<Load>> {
         let Some(earliest) = pending.iter().map(|i| i.published).min() else {
             return Ok(None);
         };
@@ -118,7 +120,7 @@ impl Placer {
     }
 
     /// Decides where each of `pending` goes (after [`Placer::absorb`]); pure CPU work.
-    fn decide(&mut self, pending: &[StoredItem]) -> Vec<StoryAssignment> {
+    fn decide(&mut self, pending: &[ClusterItem]) -> Vec<StoryAssignment> {
         let window = self.window();
         let Some((clusterer, held)) = &mut self.state else {
             return vec![];
@@ -137,7 +139,11 @@ impl Placer {
                     *held = cutoff;
                 }
             }
-            let d = clusterer.assign(&item.to_cluster_item());
+            let d = clusterer.assign(item);
+            if d.signal == Signal::AlreadyAssigned {
+                // Placed before (handed over and also read back pending): nothing to write.
+                continue;
+            }
             decisions.push(StoryAssignment {
                 note: d.to_string(),
                 item: item.id,
@@ -158,62 +164,94 @@ impl Placer {
     pub fn place_pending(&mut self, store: &Mutex<Store>) -> anyhow::Result<usize> {
         let mut total = 0;
         loop {
-            let (pending, load) = {
+            let (pending, items, load) = {
                 let store = lock(store);
                 let pending = store.unclustered_items_batch(BATCH)?;
-                let load = self.to_load(&store, &pending)?;
-                (pending, load)
+                let items: Vec<ClusterItem> =
+                    pending.iter().map(StoredItem::to_cluster_item).collect();
+                let load = self.to_load(&store, &items)?;
+                (pending, items, load)
             };
             if pending.is_empty() {
                 return Ok(total);
             }
             // Features of the window's items are computed without the lock.
             self.absorb(load);
-            let decisions = self.decide(&pending);
+            let decisions = self.decide(&items);
             let mut store = lock(store);
             store.assign_stories(&decisions, self.now)?;
             total += decisions.len();
-            if !more_after(&pending, decisions.len(), &store)? {
+            if !more_after(&pending, pending.len(), &store)? {
                 return Ok(total);
             }
         }
     }
+
+    /// Places items just stored (handed over by the refresh that stored them, so they are
+    /// not read back); the store lock is taken only to read the window and to write.
+    pub fn place_items(
+        &mut self,
+        store: &Mutex<Store>,
+        mut items: Vec<ClusterItem>,
+    ) -> anyhow::Result<usize> {
+        items.sort_by_key(|i| (i.published, i.id));
+        let load = self.to_load(&lock(store), &items)?;
+        self.absorb(load);
+        let decisions = self.decide(&items);
+        lock(store).assign_stories(&decisions, self.now)?;
+        Ok(decisions.len())
+    }
 }
 
-/// Clustering beside a fetch cycle: a thread that places pending items whenever it is nudged
-/// (after a feed stored new items) and once more when the cycle ends.
+/// How many feeds' items may wait for the clustering thread.
+const QUEUED_FEEDS: usize = 16;
+
+/// Clustering beside a fetch cycle: a thread that places the items each feed stored as they
+/// are handed over, in the order feeds finish. Items are handed over in memory, not read back:
+/// placing them right after they were written also finds their rows still in SQLite's page
+/// cache. Anything pending in the store (left by an interrupted cycle, or stored without being
+/// handed over) is placed at the start and once more when the cycle ends.
 pub struct Pipeline {
-    nudge: mpsc::Sender<()>,
+    hand_over: mpsc::SyncSender<Vec<ClusterItem>>,
     worker: JoinHandle<anyhow::Result<usize>>,
 }
 
 impl Pipeline {
     pub fn start(store: Arc<Mutex<Store>>, config: ClusterConfig, now: DateTime<Utc>) -> Self {
-        let (nudge, nudged) = mpsc::channel::<()>();
+        let (hand_over, handed) = mpsc::sync_channel::<Vec<ClusterItem>>(QUEUED_FEEDS);
         let worker = std::thread::Builder::new()
             .name("aiwire-cluster".into())
             .spawn(move || {
                 let mut placer = Placer::new(config, now);
-                let mut total = 0;
-                while nudged.recv().is_ok() {
-                    while nudged.try_recv().is_ok() {}
-                    total += placer.place_pending(&store)?;
+                let mut total = placer.place_pending(&store)?;
+                while let Ok(mut items) = handed.recv() {
+                    while let Ok(more) = handed.try_recv() {
+                        items.extend(more);
+                    }
+                    total += placer.place_items(&store, items)?;
                 }
-                // The cycle is over (every sender dropped): whatever landed last.
+                // The cycle is over (every sender dropped): anything not handed over.
                 Ok(total + placer.place_pending(&store)?)
             })
             .expect("spawning a thread");
-        Pipeline { nudge, worker }
+        Pipeline { hand_over, worker }
     }
 
-    /// Tells the worker that new items are waiting.
-    pub fn nudge(&self) {
-        let _ = self.nudge.send(());
+    /// Gives the worker the items a refresh stored (see [`RefreshReport::stored`]). Blocks
+    /// while the worker is [`QUEUED_FEEDS`] feeds behind: the cycle then stores no faster than
+    /// it clusters, instead of queueing the whole backlog in memory (a cold cycle over a
+    /// thousand feeds stores 30,000 items several seconds before they are all placed).
+    /// In async code, call it inside `tokio::task::block_in_place`.
+    pub fn take_from(&self, report: &mut RefreshReport) {
+        let items = std::mem::take(&mut report.stored);
+        if !items.is_empty() {
+            let _ = self.hand_over.send(items);
+        }
     }
 
     /// Waits until every item stored so far is placed; returns how many this pipeline placed.
     pub fn finish(self) -> anyhow::Result<usize> {
-        drop(self.nudge);
+        drop(self.hand_over);
         match self.worker.join() {
             Ok(placed) => placed.context("placing new items into stories"),
             Err(_) => anyhow::bail!("the clustering thread panicked"),
@@ -266,7 +304,11 @@ mod placer_tests {
         (Arc::new(Mutex::new(store)), id)
     }
 
-    fn add(store: &Mutex<Store>, feed: i64, items: &[(&str, String, DateTime<Utc>)]) {
+    fn add(
+        store: &Mutex<Store>,
+        feed: i64,
+        items: &[(&str, String, DateTime<Utc>)],
+    ) -> Vec<ClusterItem> {
         let entries: Vec<(ParsedEntry, Tags)> = items
             .iter()
             .map(|(key, title, published)| {
@@ -280,8 +322,8 @@ mod placer_tests {
             })
             .collect();
         lock(store)
-            .insert_items(feed, &entries, Utc::now())
-            .unwrap();
+            .insert_new_items(feed, "A", &entries, Utc::now())
+            .unwrap()
     }
 
     fn story_of(store: &Mutex<Store>, key: &str) -> i64 {
@@ -334,13 +376,24 @@ mod placer_tests {
     }
 
     #[test]
-    fn the_pipeline_places_what_lands_while_it_runs_and_after_the_last_nudge() {
+    fn the_pipeline_places_what_is_handed_over_left_pending_or_stored_unannounced() {
         let now = Utc::now();
         let (store, feed) = store_with_feed(now);
+        // Left pending by an interrupted cycle: placed when the pipeline starts.
+        add(
+            &store,
+            feed,
+            &[("z", MAI.to_string(), now - Duration::hours(2))],
+        );
         let pipeline = Pipeline::start(store.clone(), ClusterConfig::default(), now);
-        add(&store, feed, &[("a", MAI.to_string(), now)]);
-        pipeline.nudge();
-        // Stored without a nudge (the last feed of a cycle): placed when the cycle ends.
+        let mut report = RefreshReport {
+            feed: "A".into(),
+            result: crate::refresh::RefreshResult::New(1),
+            stored: add(&store, feed, &[("a", MAI.to_string(), now)]),
+        };
+        pipeline.take_from(&mut report);
+        assert!(report.stored.is_empty(), "the pipeline takes the items");
+        // Stored without being handed over: placed when the cycle ends.
         add(
             &store,
             feed,
@@ -349,9 +402,12 @@ mod placer_tests {
                 ("c", "Nvidia ships a new chip".to_string(), now),
             ],
         );
-        assert_eq!(pipeline.finish().unwrap(), 3);
+        // Each item counted once, whichever way it reached the pipeline (the start-up sweep
+        // may also have read "a" back before it was handed over).
+        assert_eq!(pipeline.finish().unwrap(), 4);
         assert!(lock(&store).unclustered_items().unwrap().is_empty());
         assert_eq!(story_of(&store, "a"), story_of(&store, "b"));
+        assert_eq!(story_of(&store, "a"), story_of(&store, "z"));
         assert_ne!(story_of(&store, "a"), story_of(&store, "c"));
     }
 }

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use crate::config::{Config, FeedConfig, FetchConfig};
 use crate::fetch::policy::{self, CacheHints, IntervalBounds, RedirectDecision};
 use crate::fetch::{Attempt, FetchOutcome, FetchRequest, Fetched, Fetcher, looks_like_html};
-use crate::model::{DateSource, TagInput};
+use crate::model::{ClusterItem, DateSource, TagInput};
 use crate::parse::{ParseContext, parse_feed};
 use crate::store::{FeedRow, FeedState, FeedUpdate, FetchLogEntry, Store, lock};
 use crate::tag::Tagger;
@@ -40,11 +40,6 @@ pub enum RefreshResult {
 }
 
 impl RefreshResult {
-    /// Whether the refresh stored new items.
-    pub fn stored_new(&self) -> bool {
-        matches!(self, RefreshResult::New(n) if *n > 0)
-    }
-
     /// Whether the operator should look at this feed.
     pub fn is_failure(&self) -> bool {
         matches!(self, RefreshResult::Failed(_) | RefreshResult::Gone)
@@ -56,6 +51,9 @@ impl RefreshResult {
 pub struct RefreshReport {
     pub feed: String,
     pub result: RefreshResult,
+    /// The items this refresh stored, as the clusterer reads them: a [`crate::assign::Pipeline`]
+    /// takes them (leaving this empty) to place them without reading them back.
+    pub stored: Vec<ClusterItem>,
 }
 
 impl std::fmt::Display for RefreshReport {
@@ -88,7 +86,7 @@ pub async fn refresh_feeds(
     feeds: Vec<FeedRow>,
     now: DateTime<Utc>,
 ) -> Vec<RefreshReport> {
-    refresh_feeds_observed(deps, feeds, now, |_| {}).await
+    refresh_feeds_observed(deps, feeds, now, |r| r.stored.clear()).await
 }
 
 /// [`refresh_feeds`], calling `seen` with each feed's report as soon as it is done (e.g. to
@@ -97,13 +95,16 @@ pub async fn refresh_feeds_observed(
     deps: &Deps,
     feeds: Vec<FeedRow>,
     now: DateTime<Utc>,
-    seen: impl Fn(&RefreshReport),
+    mut seen: impl FnMut(&mut RefreshReport),
 ) -> Vec<RefreshReport> {
     let limit = deps.config.fetch.concurrency.max(1);
     futures_util::stream::iter(interleave_by_host(feeds))
         .map(|feed| async move { refresh_feed(deps, &feed, now).await })
         .buffer_unordered(limit)
-        .inspect(|report| seen(report))
+        .map(|mut report| {
+            seen(&mut report);
+            report
+        })
         .collect()
         .await
 }
@@ -139,13 +140,21 @@ fn interleave_by_host(feeds: Vec<FeedRow>) -> Vec<FeedRow> {
 /// Fetches one feed and records everything new it contains.
 pub async fn refresh_feed(deps: &Deps, feed: &FeedRow, now: DateTime<Utc>) -> RefreshReport {
     let name = feed.display_name();
-    match refresh_inner(deps, feed, now).await {
-        Ok(result) => RefreshReport { feed: name, result },
+    let mut stored = Vec::new();
+    match refresh_inner(deps, feed, now, &mut stored).await {
+        Ok(result) => RefreshReport {
+            feed: name,
+            result,
+            stored,
+        },
         Err(e) => {
             tracing::warn!(feed = %name, error = %format!("{e:#}"), "Feed refresh failed.");
+            // Items stored before the error are still pending in the store, where the
+            // pipeline's last sweep finds them.
             RefreshReport {
                 feed: name,
                 result: RefreshResult::Failed(format!("{e:#}")),
+                stored: Vec::new(),
             }
         }
     }
@@ -185,10 +194,12 @@ fn request(
     }
 }
 
+/// Refreshes one feed; the items it stored are put in `out`.
 async fn refresh_inner(
     deps: &Deps,
     feed: &FeedRow,
     now: DateTime<Utc>,
+    out: &mut Vec<ClusterItem>,
 ) -> anyhow::Result<RefreshResult> {
     let cfg = &deps.config.fetch;
     let fc = feed_config(&deps.config, feed);
@@ -240,7 +251,7 @@ async fn refresh_inner(
                 fetched.last_modified.clone(),
                 fetched.hints,
             );
-            match store_entries(deps, feed.id, ai_only, fetched, now).await? {
+            match store_entries(deps, feed, ai_only, fetched, now).await? {
                 Err(error) => {
                     record_failure(&mut update, &mut log, error.clone(), cfg, jitter);
                     RefreshResult::Failed(error)
@@ -264,8 +275,10 @@ async fn refresh_inner(
                     update.last_modified = last_modified;
                     update.last_full_fetch_at = Some(now);
                     log.outcome = "fetched".into();
-                    log.new_items = stored.new_items as u64;
-                    RefreshResult::New(stored.new_items)
+                    let new_items = stored.items.len();
+                    log.new_items = new_items as u64;
+                    *out = stored.items;
+                    RefreshResult::New(new_items)
                 }
             }
         }
@@ -391,7 +404,7 @@ fn follow_permanent_redirect(
 
 /// What storing one fetched document produced.
 struct Stored {
-    new_items: usize,
+    items: Vec<ClusterItem>,
     title: Option<String>,
     site_link: Option<String>,
     gap: Option<Duration>,
@@ -402,13 +415,14 @@ struct Stored {
 /// the fetches in flight. `Ok(Err(message))` is a document that is not a feed.
 async fn store_entries(
     deps: &Deps,
-    feed_id: i64,
+    feed: &FeedRow,
     ai_only: bool,
     fetched: Fetched,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Result<Stored, String>> {
     let store = deps.store.clone();
     let tagger = deps.tagger.clone();
+    let (feed_id, source) = (feed.id, feed.display_name());
     tokio::task::spawn_blocking(move || {
         let base = url::Url::parse(&fetched.final_url).ok();
         let ctx = ParseContext {
@@ -445,9 +459,9 @@ async fn store_entries(
             })
             .filter(|(_, tags)| !ai_only || tags.ai_topic)
             .collect();
-        let new = lock(&store).insert_items(feed_id, &entries, now)?;
+        let items = lock(&store).insert_new_items(feed_id, &source, &entries, now)?;
         Ok(Ok(Stored {
-            new_items: new.len(),
+            items,
             title: parsed.title,
             site_link: parsed.site_link,
             gap: policy::publishing_gap(&dates, now),

@@ -36,9 +36,7 @@ pub fn run(config: Arc<Config>, tagger: Arc<Tagger>, only: Option<&str>) -> anyh
     // New items are clustered on their own thread while the other feeds are still fetched.
     let pipeline = Pipeline::start(store.clone(), config.cluster.clone(), now);
     let reports = super::runtime()?.block_on(refresh_feeds_observed(&deps, chosen, now, |r| {
-        if r.result.stored_new() {
-            pipeline.nudge();
-        }
+        pipeline.take_from(r)
     }));
     let fetched = started.elapsed();
     let assigned = pipeline.finish()?;

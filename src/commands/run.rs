@@ -28,9 +28,7 @@ pub fn once(config: Arc<Config>, tagger: Arc<Tagger>) -> anyhow::Result<()> {
     let rt = super::runtime()?;
     let pipeline = Pipeline::start(store.clone(), config.cluster.clone(), now);
     let reports = rt.block_on(refresh_feeds_observed(&deps, feeds, now, |r| {
-        if r.result.stored_new() {
-            pipeline.nudge();
-        }
+        pipeline.take_from(r)
     }));
     let placed = pipeline.finish()?;
     for r in &reports {

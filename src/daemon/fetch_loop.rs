@@ -67,11 +67,10 @@ async fn cycle(
         .take_while(|_| std::future::ready(!*shutdown.borrow()))
         .map(|feed| async move { refresh_feed(deps, &feed, Utc::now()).await })
         .buffer_unordered(limit)
-        .inspect(|report| {
+        .map(|mut report| {
             shared.liveness.beat(Loop::Fetch);
-            if report.result.stored_new() {
-                pipeline.nudge();
-            }
+            tokio::task::block_in_place(|| pipeline.take_from(&mut report));
+            report
         })
         .collect()
         .await;

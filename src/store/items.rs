@@ -97,6 +97,32 @@ pub(crate) fn item_from_row(r: &Row<'_>) -> rusqlite::Result<StoredItem> {
     })
 }
 
+/// A just-inserted entry exactly as [`StoredItem::to_cluster_item`] would give it back.
+fn as_stored(id: ItemId, source: &str, e: &ParsedEntry, tags: &Tags) -> ClusterItem {
+    let sorted = |names: &[String]| {
+        let mut names = names.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        names
+    };
+    ClusterItem {
+        id,
+        source: source.to_string(),
+        title: e.title.clone(),
+        summary: e.summary.clone(),
+        language: e.language.clone(),
+        published: from_ts(ts(e.published)),
+        canonical_link: e.canonical_link.clone(),
+        guid: e.guid.clone(),
+        tags: Tags {
+            companies: sorted(&tags.companies),
+            models: sorted(&tags.models),
+            people: sorted(&tags.people),
+            ai_topic: tags.ai_topic,
+        },
+    }
+}
+
 impl Store {
     /// Stores the entries of one fetch that are new for this feed (not stored and not
     /// tombstoned), with their tags, in one transaction. Returns the new items' ids.
@@ -106,8 +132,22 @@ impl Store {
         entries: &[(ParsedEntry, Tags)],
         now: DateTime<Utc>,
     ) -> anyhow::Result<Vec<ItemId>> {
+        let new = self.insert_new_items(feed, "", entries, now)?;
+        Ok(new.into_iter().map(|i| i.id).collect())
+    }
+
+    /// [`Store::insert_items`], returning the new items as the clusterer would read them back
+    /// (times in whole seconds, tags sorted and unique), so that they can be placed without
+    /// a round trip through the database. `source` is the feed's display name.
+    pub fn insert_new_items(
+        &mut self,
+        feed: FeedId,
+        source: &str,
+        entries: &[(ParsedEntry, Tags)],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<ClusterItem>> {
         let tx = self.conn_mut().transaction()?;
-        let mut new_ids = Vec::new();
+        let mut new_items = Vec::new();
         {
             let mut tomb =
                 tx.prepare_cached("SELECT 1 FROM item_tombstones WHERE feed_id = ?1 AND key = ?2")?;
@@ -153,11 +193,11 @@ impl Store {
                         tag.execute(params![id, kind, name])?;
                     }
                 }
-                new_ids.push(id);
+                new_items.push(as_stored(id, source, e, tags));
             }
         }
         tx.commit()?;
-        Ok(new_ids)
+        Ok(new_items)
     }
 
     /// Items not yet in a story, oldest published first.
@@ -365,5 +405,38 @@ mod tests {
             vec!["Microsoft"]
         );
         assert_eq!(items[0].source, "A");
+    }
+
+    #[test]
+    fn new_items_are_handed_back_as_they_read_back() {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let feed = FeedConfig::new("https://a.example/f", Some("A".into()));
+        let id = s.sync_feeds(&[feed], now).unwrap()[0].id;
+        let tags = Tags {
+            companies: vec!["OpenAI".into(), "Microsoft".into(), "OpenAI".into()],
+            people: vec!["Mustafa Suleyman".into()],
+            ai_topic: true,
+            ..Tags::default()
+        };
+        let fresh = ParsedEntry {
+            summary: "Microsoft trains MAI-1.".into(),
+            // Sub-second precision is not stored.
+            published: "2024-05-06T08:00:00.750Z".parse().unwrap(),
+            ..entry("a", "MAI-1")
+        };
+        let batch = vec![(fresh, tags), (entry("b", "B"), Tags::default())];
+        let handed = s.insert_new_items(id, "A", &batch, now).unwrap();
+        let read: Vec<ClusterItem> = s
+            .unclustered_items()
+            .unwrap()
+            .iter()
+            .map(StoredItem::to_cluster_item)
+            .collect();
+        assert_eq!(handed.len(), 2);
+        for item in &handed {
+            assert_eq!(Some(item), read.iter().find(|r| r.id == item.id));
+        }
+        assert!(s.insert_new_items(id, "A", &batch, now).unwrap().is_empty());
     }
 }
