@@ -4,8 +4,8 @@
 //! memory and remembers it; history is never re-clustered. Layers, cheapest first: same GUID
 //! or canonical link, near-identical text (exact title, MinHash over shingles), then event
 //! similarity against each candidate story's centroid (cosine weighted by inverse story
-//! frequency over stemmed English/German words, bilingual lexicon terms, numbers, model names
-//! and tagger entities). Candidates come from an inverted index over the item's rarest
+//! frequency over stemmed English/German words, bilingual lexicon terms, numbers, model names,
+//! English proper names and tagger entities). Candidates come from an inverted index over the item's rarest
 //! features; the same index gives the story frequencies, learned online from the stories
 //! currently remembered (see [`index`]).
 
@@ -50,7 +50,7 @@ impl Default for ClusterConfig {
     fn default() -> Self {
         ClusterConfig {
             window_hours: 72,
-            similarity_threshold: 0.12,
+            similarity_threshold: 0.11,
             cross_language_threshold: 0.1,
             near_duplicate_similarity: 0.8,
             time_penalty: 0.5,

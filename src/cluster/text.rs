@@ -1,6 +1,6 @@
 //! Turns an item's title, summary and tags into weighted matching features (language-aware
-//! tokens, normalized numbers, model names, entity tags, name skeletons) and near-duplicate
-//! shingles.
+//! tokens, normalized numbers, model names, entity tags, proper names, name skeletons) and
+//! near-duplicate shingles.
 //!
 //! Pure and deterministic: features are 64-bit hashes from a fixed hash function.
 
@@ -29,6 +29,11 @@ enum Kind {
     /// Consonant skeleton of a capitalized word, which survives misspelled or transliterated
     /// names (`Suleyman` / `Suleiman`) and German/English cognates (`Modell` / `model`).
     Skeleton,
+    /// A proper noun: a word capitalised inside an English sentence (people, places, teams,
+    /// companies). Its own feature family besides the word, so that names weigh more in the
+    /// comparison than topic words: two look-alike events (two boxing title fights, two DUI
+    /// arrests) share the topic words and differ in the names.
+    Name,
 }
 
 impl Kind {
@@ -39,6 +44,7 @@ impl Kind {
             Kind::ModelName => "m",
             Kind::Entity => "e",
             Kind::Skeleton => "k",
+            Kind::Name => "p",
         }
     }
 
@@ -49,6 +55,7 @@ impl Kind {
             Kind::ModelName => 1.5,
             Kind::Entity => 0.5,
             Kind::Skeleton => 0.25,
+            Kind::Name => 1.0,
         }
     }
 }
@@ -227,6 +234,9 @@ fn add_tokens(tokens: &[Token], lang: Lang, field: f32, lex: &Lexicon, acc: &mut
                     field
                 };
                 push(acc, Kind::Word, &stem, weight);
+                if proper {
+                    push(acc, Kind::Name, &tok.lower, field);
+                }
             }
             Lang::De => {
                 let stem = cached_stem(lex, Lang::De, &tok.lower);
@@ -541,9 +551,34 @@ mod tests {
     #[test]
     fn skeletons_are_marked_and_other_kinds_are_evidence() {
         assert!(!is_evidence(feature_id(Kind::Skeleton, "mcrsft")));
-        for kind in [Kind::Word, Kind::Number, Kind::ModelName, Kind::Entity] {
+        for kind in [
+            Kind::Word,
+            Kind::Number,
+            Kind::ModelName,
+            Kind::Entity,
+            Kind::Name,
+        ] {
             assert!(is_evidence(feature_id(kind, "microsoft")));
         }
+    }
+
+    fn has_name(text: &str, name: &str) -> bool {
+        let mut acc = Vec::new();
+        let tokens = tokenize(text);
+        add_tokens(&tokens, Lang::En, 1.0, Lexicon::get(), &mut acc);
+        let id = feature_id(Kind::Name, name);
+        acc.iter().any(|&(h, _)| h == id)
+    }
+
+    #[test]
+    fn english_proper_nouns_are_name_features() {
+        let text = "The champion beat Thompson in Bern. Champions rarely lose.";
+        assert!(has_name(text, "thompson"));
+        assert!(has_name(text, "bern"));
+        // A capital that opens a sentence says nothing.
+        assert!(!has_name(text, "champions"));
+        // Headline case capitalises every word.
+        assert!(!has_name("Klitschko Beats Thompson In Bern", "thompson"));
     }
 
     #[test]
