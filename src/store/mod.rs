@@ -140,9 +140,14 @@ impl Store {
         if mode != "wal" && self.path != Path::new(":memory:") {
             tracing::warn!(path = %self.path.display(), mode, "database is not in WAL mode");
         }
+        // Checkpoints every 10,000 WAL pages (40 MB) instead of SQLite's 1,000: a fetch cycle
+        // rewrites the same index and item pages many times, and each checkpoint copies them
+        // and fsyncs. With 1,000, checkpoints were 8.5% of a cold 1,000-feed cycle's CPU (5.8%
+        // in fsync). The daemon truncates the WAL at shutdown (`Store::checkpoint`).
         self.conn.execute_batch(
             "PRAGMA foreign_keys = ON;
-             PRAGMA synchronous = NORMAL;",
+             PRAGMA synchronous = NORMAL;
+             PRAGMA wal_autocheckpoint = 10000;",
         )?;
         Ok(())
     }
