@@ -13,6 +13,12 @@ const QUERY_TERMS: usize = 12;
 const POSTINGS_PER_TERM: usize = 128;
 /// Feature count at which the configured thresholds apply unscaled.
 const REFERENCE_FEATURES: f32 = 16.0;
+/// How much the bar drops per natural-log step of the story's member count: the bar is divided
+/// by `1 + STORY_SIZE_RELIEF * ln(members)` (a single report: unchanged; 10 members: 8 % lower;
+/// 100 members: 16 % lower). A centroid of many reports is a blur of their wordings, so a new
+/// report of the same event scores lower against it than against any one report, while the
+/// event it stands for is better established; long articles of one event otherwise split off.
+const STORY_SIZE_RELIEF: f32 = 0.04;
 /// How many pre-ranked candidate stories are scored exactly.
 const SCORED_CANDIDATES: usize = 32;
 /// Below this many remembered items the story frequencies cannot yet tell a generic word
@@ -164,7 +170,8 @@ impl Clusterer {
         let n_stories = self.stories.len() as u32;
         let window_secs = self.window().num_seconds().max(1) as f32;
         // Short texts share few features even when they report the same event, so the bar
-        // scales with the square root of the item's feature count (reference: 16 features).
+        // scales with the square root of the item's feature count (reference: 16 features);
+        // it is relaxed for stories of many members (see [`STORY_SIZE_RELIEF`]).
         let length_factor = (entry.unit_terms.len() as f32 / REFERENCE_FEATURES).sqrt();
         let mut best: Option<Scored> = None;
         for story_id in self.candidates(entry) {
@@ -197,7 +204,8 @@ impl Clusterer {
             } else {
                 self.config.cross_language_threshold
             };
-            let threshold = base * length_factor;
+            let size_relief = 1.0 + STORY_SIZE_RELIEF * (story.items.len().max(1) as f32).ln();
+            let threshold = base * length_factor / size_relief;
             // A story held back by the cold-start rule can only be the runner-up.
             let margin = if cold_and_thin {
                 (score - threshold).min(-f32::EPSILON)
