@@ -175,13 +175,8 @@ impl Placer {
             if pending.is_empty() {
                 return Ok(total);
             }
-            // Features of the window's items are computed without the lock.
-            self.absorb(load);
-            let decisions = self.decide(&items);
-            let mut store = lock(store);
-            store.assign_stories(&decisions, self.now)?;
-            total += decisions.len();
-            if !more_after(&pending, pending.len(), &store)? {
+            total += self.place_loaded(store, &items, load)?;
+            if !more_after(&pending, pending.len(), &lock(store))? {
                 return Ok(total);
             }
         }
@@ -196,8 +191,20 @@ impl Placer {
     ) -> anyhow::Result<usize> {
         items.sort_by_key(|i| (i.published, i.id));
         let load = self.to_load(&lock(store), &items)?;
+        self.place_loaded(store, &items, load)
+    }
+
+    /// Enters what [`Placer::to_load`] read, places `items` and writes the decisions; the
+    /// store lock is taken only to write. Returns how many were written.
+    fn place_loaded(
+        &mut self,
+        store: &Mutex<Store>,
+        items: &[ClusterItem],
+        load: Option<Load>,
+    ) -> anyhow::Result<usize> {
+        // Features of the window's items are computed without the lock.
         self.absorb(load);
-        let decisions = self.decide(&items);
+        let decisions = self.decide(items);
         lock(store).assign_stories(&decisions, self.now)?;
         Ok(decisions.len())
     }

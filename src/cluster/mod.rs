@@ -5,9 +5,11 @@
 //! or canonical link, near-identical text (exact title, MinHash over shingles), then event
 //! similarity against each candidate story's centroid (cosine weighted by inverse story
 //! frequency over stemmed English/German words, bilingual lexicon terms, numbers, model names,
-//! English proper names and tagger entities). Candidates come from an inverted index over the item's rarest
-//! features; the same index gives the story frequencies, learned online from the stories
-//! currently remembered (see [`index`]).
+//! English proper names and tagger entities), against a bar that relaxes a little as a story
+//! grows. Candidates come from an inverted index over the item's rarest features; the same
+//! index gives the story frequencies, learned online from the stories currently remembered
+//! (see [`index`]). Only a story's most recent members keep their feature vectors (see
+//! [`story::KEEP_TERMS`]).
 
 pub mod command;
 mod decide;
