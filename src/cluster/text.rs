@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::index::hash_str;
+use super::index::{hash_concat, hash_str};
 use super::lexicon::Lexicon;
 use crate::model::ClusterItem;
 
@@ -418,7 +418,11 @@ fn tokenize(text: &str) -> Vec<Token> {
 }
 
 fn make_token(word: &str, hyphen_joined: bool) -> Token {
-    let lower: String = word.chars().flat_map(char::to_lowercase).collect();
+    let lower: String = if word.is_ascii() {
+        word.to_ascii_lowercase()
+    } else {
+        word.chars().flat_map(char::to_lowercase).collect()
+    };
     let capitalized = word.chars().next().is_some_and(char::is_uppercase);
     Token {
         number: parse_number(&lower),
@@ -508,7 +512,7 @@ fn shingles(words: &[&str]) -> Vec<u64> {
     } else {
         words
             .windows(2)
-            .map(|pair| hash_str("s", &format!("{} {}", pair[0], pair[1])))
+            .map(|pair| hash_concat("s", &[pair[0], " ", pair[1]]))
             .collect()
     };
     out.sort_unstable();
