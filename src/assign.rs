@@ -27,11 +27,11 @@ const FORGET_EVERY: usize = 500;
 /// A later item is still placed correctly; it only costs a reload from the store.
 const LATENESS: i32 = 2;
 
-/// Whether another batch may be waiting after `pending` was placed: a full batch was written
+/// Whether another batch may be waiting after `pending` was placed: a full batch was read
 /// and the store's next pending item is not one it refused to place (e.g. pinned meanwhile),
 /// so callers never spin.
-fn more_after(pending: &[StoredItem], read: usize, store: &Store) -> anyhow::Result<bool> {
-    if read < BATCH {
+fn more_after(pending: &[StoredItem], store: &Store) -> anyhow::Result<bool> {
+    if pending.len() < BATCH {
         return Ok(false);
     }
     let next = store.unclustered_items_batch(1)?;
@@ -176,7 +176,7 @@ impl Placer {
                 return Ok(total);
             }
             total += self.place_loaded(store, &items, load)?;
-            if !more_after(&pending, pending.len(), &lock(store))? {
+            if !more_after(&pending, &lock(store))? {
                 return Ok(total);
             }
         }
