@@ -109,7 +109,9 @@ pub async fn refresh_feeds_observed(
         .await
 }
 
-fn interleave_by_host(feeds: Vec<FeedRow>) -> Vec<FeedRow> {
+/// Orders feeds round-robin over their hosts, so that a cycle never fills every global slot
+/// with feeds of one host waiting for that host's per-host slots.
+pub fn interleave_by_host(feeds: Vec<FeedRow>) -> Vec<FeedRow> {
     let mut order: Vec<String> = Vec::new();
     let mut by_host: HashMap<String, std::collections::VecDeque<FeedRow>> = HashMap::new();
     for f in feeds {

@@ -12,7 +12,7 @@ use super::liveness::{Loop, wait_until};
 use super::metrics::CycleSummary;
 use super::{Generation, Shared, lock};
 use crate::assign::Pipeline;
-use crate::refresh::{RefreshResult, refresh_feed};
+use crate::refresh::{RefreshResult, interleave_by_host, refresh_feed};
 use crate::store::FeedRow;
 
 /// Runs until `shutdown` turns true.
@@ -63,7 +63,7 @@ async fn cycle(
     );
     // `take_while` is polled only when a slot frees up, so after shutdown begins no new fetch
     // starts while the ones already running complete.
-    let reports: Vec<_> = futures_util::stream::iter(due)
+    let reports: Vec<_> = futures_util::stream::iter(interleave_by_host(due))
         .take_while(|_| std::future::ready(!*shutdown.borrow()))
         .map(|feed| async move { refresh_feed(deps, &feed, Utc::now()).await })
         .buffer_unordered(limit)
