@@ -109,7 +109,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Fetch(args) => {
             let config = Arc::new(load_config(&config_path(&cli))?);
             let tagger = Arc::new(tagger_for(Some(&config))?);
-            let ok = crate::commands::fetch::run(config, tagger, args.feed.as_deref())?;
+            let ok =
+                crate::commands::fetch::run(config, tagger, args.feed.as_deref(), args.cluster)?;
             Ok(if ok {
                 ExitCode::SUCCESS
             } else {

@@ -56,6 +56,10 @@ pub struct FetchArgs {
     /// Only this feed (its URL or name).
     #[arg(long, value_name = "URL_OR_NAME")]
     pub feed: Option<String>,
+    /// Also place the new items into stories before exiting (otherwise the next command that
+    /// shows stories, `aiwire run` or `aiwire run --once` places them).
+    #[arg(long)]
+    pub cluster: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -186,3 +186,46 @@ fn second_daemon_on_one_database_refuses_to_start() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("already running"), "{}", text(&out));
 }
+
+#[test]
+fn fetch_stores_and_the_next_digest_places_what_it_left_unclustered() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = demo_config(dir.path());
+    let cfg = cfg.to_str().unwrap();
+    let db = dir.path().join("demo.db");
+
+    let out = aiwire(&["--config", cfg, "fetch"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 5, "a line per feed: {stdout}");
+    let store = aiwire::store::Store::open(&db).unwrap();
+    let pending = store.unclustered_items().unwrap().len();
+    assert!(
+        pending >= 5,
+        "fetch stores the items and leaves them unplaced ({pending})"
+    );
+    drop(store);
+
+    // The digest shows stories as they are: it places the pending items first.
+    let out = aiwire(&["--config", cfg, "digest", "--format", "json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mai1 = json["stories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s.to_string().contains("MAI-1"))
+        .unwrap_or_else(|| panic!("no MAI-1 story: {json}"));
+    assert!(mai1.to_string().contains("heise online"), "{mai1}");
+    let store = aiwire::store::Store::open(&db).unwrap();
+    assert!(store.unclustered_items().unwrap().is_empty());
+
+    // `fetch --cluster` places them before it exits.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = demo_config(dir.path());
+    let out = aiwire(&["--config", cfg.to_str().unwrap(), "fetch", "--cluster"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let store = aiwire::store::Store::open(&dir.path().join("demo.db")).unwrap();
+    assert!(store.item_counts().unwrap().values().sum::<i64>() >= 5);
+    assert!(store.unclustered_items().unwrap().is_empty());
+}

@@ -37,12 +37,14 @@ pub fn run(config: &Config, args: &DigestArgs) -> anyhow::Result<()> {
         .transpose()
         .map_err(|e| anyhow::anyhow!("--since: {e}"))?;
     let now = Utc::now();
-    let store = super::open_store(config)?;
+    let store = Mutex::new(super::open_store(config)?);
     if args.send {
         // Only one process delivers: a running daemon holds the lock and will deliver the
         // recorded run itself, within a minute; sending here too could send it twice.
-        let lock = store.lock_for_daemon();
-        let store = Mutex::new(store);
+        let lock = crate::store::lock(&store).lock_for_daemon();
+        if lock.is_ok() {
+            super::place_pending(&store, config)?;
+        }
         let run = record_run(&store, config, def, now, since.map(|d| d.as_chrono()), now)?;
         if run.is_none() {
             println!("digest {:?}: nothing new to send", def.name);
@@ -68,6 +70,8 @@ pub fn run(config: &Config, args: &DigestArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    super::place_pending_if_idle(&store, config)?;
+    let store = store.into_inner().unwrap_or_else(|p| p.into_inner());
     let (_, rendered) = preview(&store, config, def, since.map(|d| d.as_chrono()), now)?;
     let body = match args.format {
         DigestFormat::Html => rendered.html,

@@ -1,5 +1,11 @@
-//! `aiwire fetch [--feed URL_OR_NAME]`: one poll cycle now over every configured feed (due or
-//! not; the daemon polls only due feeds), a summary line per feed.
+//! `aiwire fetch [--feed URL_OR_NAME] [--cluster]`: one poll cycle now over every configured
+//! feed (due or not; the daemon polls only due feeds), a summary line per feed.
+//!
+//! The cycle fetches, parses, tags and stores; it does not cluster unless asked. New items
+//! wait in the store (`story_id` NULL) and are placed by whatever shows stories next: `aiwire
+//! digest`, `aiwire explain`, `aiwire story`, `aiwire run --once`, or the daemon at its start
+//! and in every cycle. Placing them is the same work either way; leaving it out keeps a poll
+//! (often run by hand to check a feed) as fast as the network allows.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -12,7 +18,12 @@ use crate::refresh::refresh_feeds_observed;
 use crate::tag::Tagger;
 
 /// Returns whether every feed was fetched without error.
-pub fn run(config: Arc<Config>, tagger: Arc<Tagger>, only: Option<&str>) -> anyhow::Result<bool> {
+pub fn run(
+    config: Arc<Config>,
+    tagger: Arc<Tagger>,
+    only: Option<&str>,
+    cluster: bool,
+) -> anyhow::Result<bool> {
     let started = Instant::now();
     let mut store = super::open_store(&config)?;
     let _lock = store.lock_for_daemon()?;
@@ -33,19 +44,41 @@ pub fn run(config: Arc<Config>, tagger: Arc<Tagger>, only: Option<&str>) -> anyh
     let store = Arc::new(Mutex::new(store));
     let deps = super::deps(config.clone(), store.clone(), tagger)?;
     let synced = started.elapsed();
-    // New items are clustered on their own thread while the other feeds are still fetched.
-    let pipeline = Pipeline::start(store.clone(), config.cluster.clone(), now);
-    let reports = super::runtime()?.block_on(refresh_feeds_observed(&deps, chosen, now, |r| {
-        pipeline.take_from(r)
-    }));
+    // With --cluster, new items are clustered on their own thread while the other feeds are
+    // still fetched.
+    let pipeline = cluster.then(|| Pipeline::start(store.clone(), config.cluster.clone(), now));
+    let reports =
+        super::runtime()?.block_on(refresh_feeds_observed(
+            &deps,
+            chosen,
+            now,
+            |r| match &pipeline {
+                Some(p) => p.take_from(r),
+                None => r.stored.clear(),
+            },
+        ));
     let fetched = started.elapsed();
-    let assigned = pipeline.finish()?;
     let mut ok = true;
+    let mut new_items = 0;
     for r in &reports {
         ok &= !r.result.is_failure();
+        if let crate::refresh::RefreshResult::New(n) = r.result {
+            new_items += n;
+        }
         println!("{r}");
     }
-    tracing::info!(items = assigned, "new items placed into stories");
+    match pipeline {
+        Some(p) => {
+            let placed = p.finish()?;
+            tracing::info!(items = placed, "new items placed into stories");
+        }
+        None if new_items > 0 => tracing::info!(
+            items = new_items,
+            "new items stored; they are placed into stories by the next `aiwire digest`, \
+             `aiwire run` or `aiwire fetch --cluster`"
+        ),
+        None => {}
+    }
     tracing::info!(
         feeds = reports.len(),
         open_sync_ms = synced.as_millis() as u64,

@@ -10,7 +10,9 @@ pub mod story;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
+use chrono::Utc;
 
+use crate::assign::Placer;
 use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::refresh::Deps;
@@ -40,6 +42,26 @@ pub fn deps(
         tagger,
         config,
     })
+}
+
+/// Places the items stored but not yet in a story (what `aiwire fetch` leaves), so a command
+/// that shows stories shows them current. Skipped while another aiwire process holds the
+/// database: that daemon places them itself (clustering in two processes at once could give
+/// one event two stories).
+pub fn place_pending_if_idle(store: &Mutex<Store>, config: &Config) -> anyhow::Result<()> {
+    let Ok(_lock) = crate::store::lock(store).lock_for_daemon() else {
+        return Ok(());
+    };
+    place_pending(store, config)
+}
+
+/// [`place_pending_if_idle`] for a caller that already holds the daemon lock.
+pub fn place_pending(store: &Mutex<Store>, config: &Config) -> anyhow::Result<()> {
+    let placed = Placer::new(config.cluster.clone(), Utc::now()).place_pending(store)?;
+    if placed > 0 {
+        tracing::info!(items = placed, "placed pending items into stories");
+    }
+    Ok(())
 }
 
 /// Threads for blocking work (parsing and storing a feed, SQLite, DNS lookups). Storing is

@@ -3,9 +3,18 @@
 use chrono::Utc;
 
 use crate::config::Config;
+use crate::store::Store;
+
+/// The store, with items that `aiwire fetch` left unplaced placed first, so an operator sees
+/// and corrects the stories as they are.
+fn placed_store(config: &Config) -> anyhow::Result<Store> {
+    let store = std::sync::Mutex::new(super::open_store(config)?);
+    super::place_pending_if_idle(&store, config)?;
+    Ok(store.into_inner().unwrap_or_else(|p| p.into_inner()))
+}
 
 pub fn explain(config: &Config, item: i64) -> anyhow::Result<()> {
-    let store = super::open_store(config)?;
+    let store = placed_store(config)?;
     let it = store
         .item(item)?
         .ok_or_else(|| anyhow::anyhow!("no item with id {item}"))?;
@@ -17,7 +26,7 @@ pub fn explain(config: &Config, item: i64) -> anyhow::Result<()> {
         it.published.format("%Y-%m-%d %H:%M UTC")
     );
     let Some(story) = it.story_id else {
-        println!("not yet placed in a story (it will be at the next fetch cycle)");
+        println!("not yet placed in a story (another aiwire process is placing it)");
         return Ok(());
     };
     let signal = it.cluster_signal.as_deref().unwrap_or("unknown");
@@ -57,14 +66,14 @@ pub fn explain(config: &Config, item: i64) -> anyhow::Result<()> {
 }
 
 pub fn split(config: &Config, item: i64) -> anyhow::Result<()> {
-    let mut store = super::open_store(config)?;
+    let mut store = placed_store(config)?;
     let story = store.split_item(item, Utc::now())?;
     println!("item {item} is now alone in story {story}");
     Ok(())
 }
 
 pub fn merge(config: &Config, into: i64, from: i64) -> anyhow::Result<()> {
-    let mut store = super::open_store(config)?;
+    let mut store = placed_store(config)?;
     let moved = store.merge_stories(into, from)?;
     println!("moved {moved} items from story {from} into story {into}");
     Ok(())
