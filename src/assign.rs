@@ -228,6 +228,8 @@ pub struct Pipeline {
 impl Pipeline {
     pub fn start(store: Arc<Mutex<Store>>, config: ClusterConfig, now: DateTime<Utc>) -> Self {
         let (hand_over, handed) = mpsc::sync_channel::<Vec<ClusterItem>>(QUEUED_FEEDS);
+        // Lost group commits are counted from here: items handed over later come from them.
+        let mut lost = lock(&store).lost_batches();
         let worker = std::thread::Builder::new()
             .name("aiwire-cluster".into())
             .spawn(move || {
@@ -237,7 +239,23 @@ impl Pipeline {
                     while let Ok(more) = handed.try_recv() {
                         items.extend(more);
                     }
-                    total += placer.place_items(&store, items)?;
+                    // Handed-over items may still sit in the refreshes' open group commit:
+                    // commit it before placing them. If a group commit was lost meanwhile,
+                    // some of these ids do not exist (or name other items by now), so
+                    // place what the store really holds instead.
+                    let lost_now = {
+                        let mut store = lock(&store);
+                        if let Err(e) = store.commit_batch() {
+                            tracing::error!(error = %format!("{e:#}"), "storing new items failed");
+                        }
+                        store.lost_batches()
+                    };
+                    total += if lost_now == lost {
+                        placer.place_items(&store, items)?
+                    } else {
+                        lost = lost_now;
+                        placer.place_pending(&store)?
+                    };
                 }
                 // The cycle is over (every sender dropped): anything not handed over.
                 Ok(total + placer.place_pending(&store)?)
@@ -418,5 +436,61 @@ mod placer_tests {
         assert_eq!(story_of(&store, "a"), story_of(&store, "b"));
         assert_eq!(story_of(&store, "a"), story_of(&store, "z"));
         assert_ne!(story_of(&store, "a"), story_of(&store, "c"));
+    }
+
+    #[test]
+    fn items_of_a_lost_group_commit_are_never_placed() {
+        let now = Utc::now();
+        let (store, feed) = store_with_feed(now);
+        add(&store, feed, &[("z", MAI.to_string(), now)]);
+        Placer::new(ClusterConfig::default(), now)
+            .place_pending(&store)
+            .unwrap();
+        let pipeline = Pipeline::start(store.clone(), ClusterConfig::default(), now);
+        // Once this is placed, the worker has finished its start-up sweep and waits.
+        let mut warm_up = RefreshReport {
+            feed: "A".into(),
+            result: crate::refresh::RefreshResult::New(1),
+            stored: add(&store, feed, &[("w", "Apple opens a store".into(), now)]),
+        };
+        pipeline.take_from(&mut warm_up);
+        while !lock(&store).unclustered_items().unwrap().is_empty() {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let phantom = {
+            let mut s = lock(&store);
+            let entry = ParsedEntry {
+                title: MAI.to_string(),
+                summary: MAI.to_string(),
+                published: now,
+                ..crate::store::testing::entry("x")
+            };
+            let stored = s
+                .in_batch(|s| s.insert_new_items(feed, "A", &[(entry, Tags::default())], now))
+                .unwrap();
+            s.end_turn(true).unwrap();
+            crate::store::testing::fail_batch_commit(&mut s);
+            stored
+        };
+        // The rolled-back id is given to an unrelated item.
+        let real = add(
+            &store,
+            feed,
+            &[("y", "Nvidia ships a new chip".into(), now)],
+        );
+        assert_eq!(real[0].id, phantom[0].id);
+        let mut report = RefreshReport {
+            feed: "A".into(),
+            result: crate::refresh::RefreshResult::New(1),
+            stored: phantom,
+        };
+        pipeline.take_from(&mut report);
+        assert_eq!(pipeline.finish().unwrap(), 2);
+        assert!(lock(&store).unclustered_items().unwrap().is_empty());
+        assert_ne!(
+            story_of(&store, "y"),
+            story_of(&store, "z"),
+            "y was placed as the MAI-1 report whose id it inherited"
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! [`crate::fetch::policy`]; this file only applies them.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
@@ -23,6 +24,47 @@ pub struct Deps {
     pub fetcher: Fetcher,
     pub tagger: Arc<Tagger>,
     pub config: Arc<Config>,
+    /// Refreshes waiting for the store lock to write: while there are any, a writer leaves
+    /// the group commit open for them (see [`write_in_turn`]).
+    waiting_writers: Arc<AtomicUsize>,
+}
+
+impl Deps {
+    pub fn new(
+        store: Arc<Mutex<Store>>,
+        fetcher: Fetcher,
+        tagger: Arc<Tagger>,
+        config: Arc<Config>,
+    ) -> Deps {
+        Deps {
+            store,
+            fetcher,
+            tagger,
+            config,
+            waiting_writers: Arc::default(),
+        }
+    }
+}
+
+/// Writes to the store as one turn of a group commit (blocking: call it on the blocking
+/// pool). Feeds finish in bursts; each one's items and bookkeeping join the open transaction,
+/// and the writer that finds nobody else waiting commits it for all (so does one that finds
+/// the batch large or old, see [`Store::end_turn`]). Durability is unchanged where it
+/// matters: a feed's validators are written after its items, in the same or a later commit,
+/// so a crash before the commit loses both and the next poll fetches the items again.
+fn write_in_turn<R>(
+    store: &Mutex<Store>,
+    waiting: &AtomicUsize,
+    write: impl FnOnce(&mut Store) -> anyhow::Result<R>,
+) -> anyhow::Result<R> {
+    waiting.fetch_add(1, Ordering::SeqCst);
+    let mut store = lock(store);
+    waiting.fetch_sub(1, Ordering::SeqCst);
+    let written = store.in_batch(write);
+    let ended = store.end_turn(waiting.load(Ordering::SeqCst) > 0);
+    let written = written?;
+    ended?;
+    Ok(written)
 }
 
 /// How one feed's refresh ended.
@@ -324,8 +366,12 @@ async fn refresh_inner(
     // On the blocking pool: the store's mutex may be held by another feed's insert, and an
     // async worker waiting on it would stall every fetch in flight.
     let store = deps.store.clone();
+    let waiting = deps.waiting_writers.clone();
     let id = feed.id;
-    tokio::task::spawn_blocking(move || lock(&store).record_fetch(id, &update, &log)).await??;
+    tokio::task::spawn_blocking(move || {
+        write_in_turn(&store, &waiting, |s| s.record_fetch(id, &update, &log))
+    })
+    .await??;
     Ok(result)
 }
 
@@ -423,6 +469,7 @@ async fn store_entries(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Result<Stored, String>> {
     let store = deps.store.clone();
+    let waiting = deps.waiting_writers.clone();
     let tagger = deps.tagger.clone();
     let (feed_id, source) = (feed.id, feed.display_name());
     tokio::task::spawn_blocking(move || {
@@ -461,7 +508,9 @@ async fn store_entries(
             })
             .filter(|(_, tags)| !ai_only || tags.ai_topic)
             .collect();
-        let items = lock(&store).insert_new_items(feed_id, &source, &entries, now)?;
+        let items = write_in_turn(&store, &waiting, |s| {
+            s.insert_new_items(feed_id, &source, &entries, now)
+        })?;
         Ok(Ok(Stored {
             items,
             title: parsed.title,

@@ -36,12 +36,12 @@ pub fn deps(
     store: Arc<Mutex<Store>>,
     tagger: Arc<Tagger>,
 ) -> anyhow::Result<Deps> {
-    Ok(Deps {
-        fetcher: Fetcher::new(&config.fetch)?,
+    Ok(Deps::new(
         store,
+        Fetcher::new(&config.fetch)?,
         tagger,
         config,
-    })
+    ))
 }
 
 /// Places the items stored but not yet in a story (what `aiwire fetch` leaves), so a command

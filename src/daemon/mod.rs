@@ -180,7 +180,7 @@ async fn supervise(
         }
     }
     {
-        let store = lock(&shared.store);
+        let mut store = lock(&shared.store);
         if let Err(e) = store.checkpoint() {
             tracing::warn!(error = %format!("{e:#}"), "WAL checkpoint at shutdown failed");
         }

@@ -118,7 +118,7 @@ impl Store {
         run: &NewDigestRun,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<i64>> {
-        let tx = self.conn_mut().transaction()?;
+        let tx = self.write_tx()?;
         let inserted = tx.execute(
             "INSERT OR IGNORE INTO digest_runs (digest, scheduled_for, created_at, period_from, period_to, subject,
                  body_html, body_text, body_json, story_count)
@@ -202,7 +202,7 @@ impl Store {
         recipient: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let tx = self.conn_mut().transaction()?;
+        let tx = self.write_tx()?;
         tx.execute(
             "UPDATE digest_deliveries SET state = 'sent', sent_at = ?3, attempts = attempts + 1, last_error = NULL
              WHERE run_id = ?1 AND recipient = ?2",
@@ -221,7 +221,7 @@ impl Store {
         error: &str,
         retry_at: Option<DateTime<Utc>>,
     ) -> anyhow::Result<()> {
-        let tx = self.conn_mut().transaction()?;
+        let tx = self.write_tx()?;
         match retry_at {
             Some(t) => tx.execute(
                 "UPDATE digest_deliveries SET attempts = attempts + 1, last_error = ?3, next_attempt_at = ?4
@@ -239,7 +239,7 @@ impl Store {
         Ok(())
     }
 
-    fn settle_run(tx: &rusqlite::Transaction<'_>, run: i64) -> anyhow::Result<()> {
+    fn settle_run(tx: &rusqlite::Connection, run: i64) -> anyhow::Result<()> {
         tx.execute(
             "UPDATE digest_runs SET state = CASE
                  WHEN NOT EXISTS (SELECT 1 FROM digest_deliveries WHERE run_id = ?1 AND state != 'sent') THEN 'sent'

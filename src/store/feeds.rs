@@ -183,7 +183,7 @@ impl Store {
         feeds: &[FeedConfig],
         now: DateTime<Utc>,
     ) -> anyhow::Result<Vec<FeedRow>> {
-        let tx = self.conn_mut().transaction()?;
+        let tx = self.write_tx()?;
         {
             let mut upsert = tx.prepare(
                 "INSERT INTO feeds (config_url, url, name, next_fetch_at, created_at) VALUES (?1, ?1, ?2, ?3, ?3)
@@ -252,10 +252,12 @@ impl Store {
 
     /// Moves a feed's next fetch time without an attempt (its host is paused).
     pub fn postpone(&mut self, id: FeedId, until: DateTime<Utc>) -> anyhow::Result<()> {
-        self.conn().execute(
+        let tx = self.write_tx()?;
+        tx.execute(
             "UPDATE feeds SET next_fetch_at = ?2 WHERE id = ?1",
             params![id, ts(until)],
         )?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -266,7 +268,7 @@ impl Store {
         u: &FeedUpdate,
         log: &FetchLogEntry,
     ) -> anyhow::Result<()> {
-        let tx = self.conn_mut().transaction()?;
+        let tx = self.write_tx()?;
         tx.execute(
             "UPDATE feeds SET url = ?2, state = ?3, title = ?4, site_link = ?5, etag = ?6, last_modified = ?7,
                 last_full_fetch_at = ?8, next_fetch_at = ?9, interval_secs = ?10, error_count = ?11, last_error = ?12,

@@ -146,7 +146,7 @@ impl Store {
         entries: &[(ParsedEntry, Tags)],
         now: DateTime<Utc>,
     ) -> anyhow::Result<Vec<ClusterItem>> {
-        let tx = self.conn_mut().transaction()?;
+        let tx = self.write_tx()?;
         let mut new_items = Vec::new();
         {
             let mut tomb =
@@ -318,7 +318,7 @@ impl Store {
         decisions: &[StoryAssignment],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let tx = self.conn_mut().transaction()?;
+        let tx = self.write_tx()?;
         {
             let mut story = tx
                 .prepare_cached("INSERT OR IGNORE INTO stories (id, created_at) VALUES (?1, ?2)")?;

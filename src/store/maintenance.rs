@@ -23,7 +23,7 @@ impl Store {
         log_before: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<PruneReport> {
-        let tx = self.conn_mut().transaction()?;
+        let tx = self.write_tx()?;
         tx.execute(
             "INSERT OR IGNORE INTO item_tombstones (feed_id, key, pruned_at)
              SELECT feed_id, key, ?2 FROM items WHERE first_seen_at < ?1",
@@ -55,22 +55,22 @@ impl Store {
     }
 
     /// `PRAGMA optimize` and an incremental vacuum of free pages.
-    pub fn optimize(&self) -> anyhow::Result<()> {
-        self.conn()
+    pub fn optimize(&mut self) -> anyhow::Result<()> {
+        self.conn_mut()?
             .execute_batch("PRAGMA optimize; PRAGMA incremental_vacuum;")?;
         Ok(())
     }
 
     /// Makes incremental vacuum possible on a database created without it: `auto_vacuum` only
     /// changes with a full `VACUUM`, done once. Returns whether that full vacuum ran.
-    pub fn ensure_incremental_vacuum(&self) -> anyhow::Result<VacuumMode> {
+    pub fn ensure_incremental_vacuum(&mut self) -> anyhow::Result<VacuumMode> {
         let mode: i64 = self
             .conn()
             .query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
         if mode == 2 {
             return Ok(VacuumMode::AlreadyIncremental);
         }
-        self.conn()
+        self.conn_mut()?
             .execute_batch("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")?;
         Ok(VacuumMode::ConvertedNow)
     }
@@ -84,8 +84,8 @@ impl Store {
 
     /// Folds the WAL back into the database file and truncates it, so the file on disk is
     /// complete on its own; called once at shutdown, before the connection is dropped.
-    pub fn checkpoint(&self) -> anyhow::Result<()> {
-        self.conn()
+    pub fn checkpoint(&mut self) -> anyhow::Result<()> {
+        self.conn_mut()?
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
     }
@@ -139,7 +139,7 @@ mod tests {
         // `Store::configure` switches to WAL before setting auto_vacuum, so even a fresh
         // database starts without it; the first upkeep pass converts it, later ones do not.
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("a.db")).unwrap();
+        let mut s = Store::open(&dir.path().join("a.db")).unwrap();
         s.ensure_incremental_vacuum().unwrap();
         assert_eq!(
             s.ensure_incremental_vacuum().unwrap(),

@@ -9,7 +9,7 @@ use crate::model::{ItemId, StoryId};
 impl Store {
     /// Moves an item into a new story of its own and pins it there. Returns the new story id.
     pub fn split_item(&mut self, item: ItemId, now: DateTime<Utc>) -> anyhow::Result<StoryId> {
-        let tx = self.conn_mut().transaction()?;
+        let tx = self.write_tx()?;
         let exists: bool = tx.query_row(
             "SELECT EXISTS(SELECT 1 FROM items WHERE id = ?1)",
             [item],
@@ -40,7 +40,7 @@ impl Store {
         if into == from {
             anyhow::bail!("cannot merge story {into} into itself");
         }
-        let tx = self.conn_mut().transaction()?;
+        let tx = self.write_tx()?;
         for s in [into, from] {
             let exists: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM stories WHERE id = ?1)",

@@ -43,12 +43,12 @@ impl Env {
         let config = Config::from_str(&text, Path::new("/tmp/aiwire-fetch-test.toml")).unwrap();
         let mut store = Store::open_in_memory().unwrap();
         store.sync_feeds(&config.feeds, now()).unwrap();
-        let deps = Deps {
-            fetcher: Fetcher::with_overrides(&config.fetch, overrides).unwrap(),
-            store: Arc::new(Mutex::new(store)),
-            tagger: Arc::new(Tagger::builtin().unwrap()),
-            config: Arc::new(config),
-        };
+        let deps = Deps::new(
+            Arc::new(Mutex::new(store)),
+            Fetcher::with_overrides(&config.fetch, overrides).unwrap(),
+            Arc::new(Tagger::builtin().unwrap()),
+            Arc::new(config),
+        );
         Env { deps }
     }
 
