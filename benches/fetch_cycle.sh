@@ -9,8 +9,13 @@
 # saw and what the store holds. The baseline is the smallest N: per-feed cost at each N is given
 # as a ratio to it, so "flat" means a ratio near 1.
 #
+# `aiwire fetch` stores without clustering (the next `aiwire digest` or the daemon places the
+# items); FETCH_ARGS=--cluster measures the cycle with clustering beside it, and the
+# "placed" column then counts the items placed into stories.
+#
 # usage: AIWIRE_BIN=target/release/aiwire benches/fetch_cycle.sh
 # env:   NS="200 1000" ITEMS=30 SEED=42 CYCLES=3 KEEP=0 AIWIRE_CONFIG_EXTRA=  (TOML appended)
+#        FETCH_ARGS=  (extra arguments of `aiwire fetch`, e.g. --cluster)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 NS=${NS:-200 1000}
@@ -20,6 +25,7 @@ CYCLES=${CYCLES:-3}
 KEEP=${KEEP:-0}
 AIWIRE_BIN=${AIWIRE_BIN:-$HERE/../target/release/aiwire}
 AIWIRE_CONFIG_EXTRA=${AIWIRE_CONFIG_EXTRA:-}
+FETCH_ARGS=${FETCH_ARGS:-}
 [ -x "$AIWIRE_BIN" ] || { echo "build first: cargo build --release (or set AIWIRE_BIN)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }
 
@@ -31,7 +37,7 @@ trap cleanup EXIT
 get() { python3 -c 'import sys,urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=60).read().decode())' "$1"; }
 field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d[sys.argv[2]])' "$1" "$2"; }
 
-printf '%-6s %-5s %8s %8s %9s %6s %6s %6s %8s %10s\n' N cycle wall_s cpu_s rss_MiB req 200 304 items ms/feed
+printf '%-6s %-5s %8s %8s %9s %6s %6s %6s %8s %8s %10s\n' N cycle wall_s cpu_s rss_MiB req 200 304 items placed ms/feed
 declare -A PERFEED
 for N in $NS; do
     d=$T/n$N
@@ -50,16 +56,17 @@ for N in $NS; do
     } > "$d/aiwire.toml"
     for ((c = 1; c <= CYCLES; c++)); do
         get "$base/_phase?name=c$c" > /dev/null
-        /usr/bin/time -v -o "$d/c$c.time" "$AIWIRE_BIN" --config "$d/aiwire.toml" fetch > "$d/c$c.out" 2> "$d/c$c.err" || true
+        /usr/bin/time -v -o "$d/c$c.time" "$AIWIRE_BIN" --config "$d/aiwire.toml" fetch $FETCH_ARGS > "$d/c$c.out" 2> "$d/c$c.err" || true
         st=$(get "$base/_stats")
         wall=$(awk -F': ' '/Elapsed/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$d/c$c.time")
         cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u+s}' "$d/c$c.time")
         rss=$(awk -F': ' '/Maximum resident/ {printf "%.1f", $2/1024}' "$d/c$c.time")
         items=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from items").fetchone()[0])' "$d/aiwire.db")
+        placed=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from items where story_id is not null").fetchone()[0])' "$d/aiwire.db")
         perfeed=$(python3 -c "print(round(1000*$wall/$N, 3))")
         [ "$c" = 1 ] && PERFEED[$N]=$perfeed
-        printf '%-6s %-5s %8s %8s %9s %6s %6s %6s %8s %10s\n' "$N" "$c" "$wall" "$cpu" "$rss" \
-            "$(field "$st" requests)" "$(field "$st" n200)" "$(field "$st" n304)" "$items" "$perfeed"
+        printf '%-6s %-5s %8s %8s %9s %6s %6s %6s %8s %8s %10s\n' "$N" "$c" "$wall" "$cpu" "$rss" \
+            "$(field "$st" requests)" "$(field "$st" n200)" "$(field "$st" n304)" "$items" "$placed" "$perfeed"
         grep -h "cycle timing" "$d/c$c.err" | sed 's/^/    /' || true
     done
     kill "$SRV"; wait "$SRV" 2>/dev/null || true; SRV=
