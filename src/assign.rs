@@ -107,12 +107,16 @@ impl Placer {
                 load.needed,
             )
         });
-        // Items already held (the window of an earlier pass) are never restored twice.
+        // Items already held (the window of an earlier pass) are never restored twice. A
+        // story holding an item an operator placed never takes part in an automatic merge.
         for item in &load.items {
             if let Some(story) = item.story_id
                 && clusterer.story_of(item.id).is_none()
             {
                 clusterer.restore(&item.to_cluster_item(), story);
+                if item.pinned {
+                    clusterer.freeze(story);
+                }
             }
         }
         *since = (*since).min(load.needed);
@@ -154,6 +158,7 @@ impl Placer {
                     .unwrap_or_default(),
                 score: f64::from(d.score),
                 matched: d.matched,
+                absorbed: d.absorbed,
             });
         }
         decisions

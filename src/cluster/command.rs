@@ -1,5 +1,6 @@
 //! `aiwire cluster --input ITEMS.jsonl`: feeds items in order of `published` through the same
-//! tagger and clusterer the daemon uses, in memory, and prints `{"id","cluster"}` per line.
+//! tagger and clusterer the daemon uses, in memory, and prints `{"id","cluster"}` per line
+//! (each item's story once all are placed: a story may absorb another later on).
 
 use std::io::Write;
 use std::path::Path;
@@ -41,10 +42,14 @@ pub fn run(input: &Path, tagger: &Tagger, config: &ClusterConfig) -> anyhow::Res
             guid: None,
             tags,
         };
-        let decision = clusterer.assign(&citem);
+        clusterer.assign(&citem);
+    }
+    // Stories may merge later on, so an item's story is read once every item is placed.
+    for (n, item) in items.iter().enumerate() {
+        let story = clusterer.story_of(n as i64).unwrap_or_default();
         let line = Line {
             id: &item.id,
-            cluster: format!("s{}", decision.story),
+            cluster: format!("s{story}"),
         };
         writeln!(out, "{}", serde_json::to_string(&line)?)?;
     }

@@ -1,5 +1,6 @@
 //! The assignment decision for one item: exact keys, near-duplicates, then event similarity
-//! against candidate stories from the inverted index (centroid cosine, never single-link).
+//! against candidate stories from the inverted index (centroid cosine, never single-link);
+//! and the centroid-to-centroid similarity behind automatic story merges.
 
 use chrono::{DateTime, Utc};
 
@@ -19,6 +20,13 @@ const REFERENCE_FEATURES: f32 = 16.0;
 /// report of the same event scores lower against it than against any one report, while the
 /// event it stands for is better established; long articles of one event otherwise split off.
 const STORY_SIZE_RELIEF: f32 = 0.04;
+/// Minimum cosine between two stories' IDF-weighted centroids for an automatic merge (see
+/// [`Clusterer::merge_similar`]). Centroids average away each report's own wording, so
+/// fragments of one event score well above what a single report scores against its story.
+pub(super) const MERGE_SIMILARITY: f32 = 0.3;
+/// An automatic merge takes a fragment into an established story: the larger story must
+/// have at least this many times the members of the smaller one.
+pub(super) const MERGE_SIZE_RATIO: f32 = 3.0;
 /// How many pre-ranked candidate stories are scored exactly.
 const SCORED_CANDIDATES: usize = 32;
 /// Below this many remembered items the story frequencies cannot yet tell a generic word
@@ -43,13 +51,14 @@ struct Scored {
 
 impl Clusterer {
     /// Decides the story of an item that is not yet remembered. A `NewStory` decision has
-    /// story id 0; the caller numbers it.
-    pub(super) fn decide(&self, entry: &Entry) -> Decision {
+    /// story id 0; the caller numbers it. Also returns the other stories whose bar the item
+    /// cleared (for a similar-event decision; see [`Clusterer::merge_similar`]).
+    pub(super) fn decide(&self, entry: &Entry) -> (Decision, Vec<StoryId>) {
         if let Some(d) = self.decide_by_keys(entry) {
-            return d;
+            return (d, vec![]);
         }
         if let Some(d) = self.decide_near_duplicate(entry) {
-            return d;
+            return (d, vec![]);
         }
         self.decide_by_similarity(entry)
     }
@@ -84,6 +93,7 @@ impl Clusterer {
             matched: vec![other],
             bar: 0.0,
             runner_up: None,
+            absorbed: vec![],
         })
     }
 
@@ -104,6 +114,7 @@ impl Clusterer {
                 matched: vec![other],
                 bar: 1.0,
                 runner_up: None,
+                absorbed: vec![],
             });
         }
         let sig = entry.signature.as_ref()?;
@@ -126,6 +137,7 @@ impl Clusterer {
             matched: vec![other],
             bar: self.config.near_duplicate_similarity,
             runner_up: None,
+            absorbed: vec![],
         })
     }
 
@@ -159,7 +171,7 @@ impl Clusterer {
         merged.into_iter().map(|(s, _)| s).collect()
     }
 
-    fn decide_by_similarity(&self, entry: &Entry) -> Decision {
+    fn decide_by_similarity(&self, entry: &Entry) -> (Decision, Vec<StoryId>) {
         let query: Vec<(u64, f32)> = entry
             .unit_terms
             .iter()
@@ -174,6 +186,7 @@ impl Clusterer {
         // it is relaxed for stories of many members (see [`STORY_SIZE_RELIEF`]).
         let length_factor = (entry.unit_terms.len() as f32 / REFERENCE_FEATURES).sqrt();
         let mut best: Option<Scored> = None;
+        let mut cleared: Vec<StoryId> = Vec::new();
         for story_id in self.candidates(entry) {
             let Some(story) = self.stories.get(&story_id) else {
                 continue;
@@ -212,6 +225,9 @@ impl Clusterer {
             } else {
                 score - threshold
             };
+            if margin >= 0.0 {
+                cleared.push(story_id);
+            }
             if best.as_ref().is_none_or(|b| margin > b.margin) {
                 best = Some(Scored {
                     story: story_id,
@@ -222,31 +238,70 @@ impl Clusterer {
             }
         }
         match best {
-            Some(b) if b.margin >= 0.0 => Decision {
-                story: b.story,
-                signal: Signal::SimilarEvent,
-                score: b.score,
-                matched: self.closest_members(&query, b.story),
-                bar: b.bar,
-                runner_up: None,
-            },
-            Some(b) => Decision {
-                story: 0,
-                signal: Signal::NewStory,
-                score: b.score,
-                matched: self.closest_members(&query, b.story),
-                bar: b.bar,
-                runner_up: Some(b.story),
-            },
-            None => Decision {
-                story: 0,
-                signal: Signal::NewStory,
-                score: 0.0,
-                matched: vec![],
-                bar: 0.0,
-                runner_up: None,
-            },
+            Some(b) if b.margin >= 0.0 => {
+                cleared.retain(|&s| s != b.story);
+                let decision = Decision {
+                    story: b.story,
+                    signal: Signal::SimilarEvent,
+                    score: b.score,
+                    matched: self.closest_members(&query, b.story),
+                    bar: b.bar,
+                    runner_up: None,
+                    absorbed: vec![],
+                };
+                (decision, cleared)
+            }
+            Some(b) => {
+                let decision = Decision {
+                    story: 0,
+                    signal: Signal::NewStory,
+                    score: b.score,
+                    matched: self.closest_members(&query, b.story),
+                    bar: b.bar,
+                    runner_up: Some(b.story),
+                    absorbed: vec![],
+                };
+                (decision, vec![])
+            }
+            None => {
+                let decision = Decision {
+                    story: 0,
+                    signal: Signal::NewStory,
+                    score: 0.0,
+                    matched: vec![],
+                    bar: 0.0,
+                    runner_up: None,
+                    absorbed: vec![],
+                };
+                (decision, vec![])
+            }
         }
+    }
+
+    /// Cosine of the IDF-weighted centroids of two stories (0 if either is unknown). Costs
+    /// one lookup per feature of the smaller centroid.
+    pub(super) fn centroid_similarity(&self, a: StoryId, b: StoryId) -> f32 {
+        let (Some(a), Some(b)) = (self.stories.get(&a), self.stories.get(&b)) else {
+            return 0.0;
+        };
+        let (small, large) = if a.centroid.len() <= b.centroid.len() {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        let dot: f32 = small
+            .centroid
+            .iter()
+            .filter_map(|(&t, &w)| {
+                let v = large.centroid.get(&t)?;
+                let i = self.idf(t);
+                Some(w * v * i * i)
+            })
+            .sum();
+        let n = self.stories.len() as u32;
+        let na = a.weighted_norm(n, |t| self.idf(t)).max(1e-6);
+        let nb = b.weighted_norm(n, |t| self.idf(t)).max(1e-6);
+        dot / (na * nb)
     }
 
     /// The story's recent members most similar to the (IDF-weighted) query.

@@ -9,7 +9,10 @@
 //! grows. Candidates come from an inverted index over the item's rarest features; the same
 //! index gives the story frequencies, learned online from the stories currently remembered
 //! (see [`index`]). Only a story's most recent members keep their feature vectors (see
-//! [`story::KEEP_TERMS`]).
+//! [`story::KEEP_TERMS`]). An item that joins one story but also clears the bar of another,
+//! smaller story whose centroid is close to its own merges the two (the older id survives;
+//! never a story an operator touched): an event whose first reports split apart comes
+//! together again (see [`Clusterer::merge_similar`]).
 
 pub mod command;
 mod decide;
@@ -25,6 +28,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{ClusterItem, ItemId, StoryId};
+use decide::{MERGE_SIMILARITY, MERGE_SIZE_RATIO};
 use index::{DetMap, Postings};
 use minhash::Lsh;
 use story::{Entry, KEEP_TERMS, Story};
@@ -122,6 +126,11 @@ pub struct Decision {
     /// The best rejected story, for explanations of new stories.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runner_up: Option<StoryId>,
+    /// Stories merged into `story` right after the item joined it (the item cleared their
+    /// bars too, and each was a fragment with a centroid close to the story's); their
+    /// members now belong to `story`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absorbed: Vec<StoryId>,
 }
 
 /// One line for `aiwire explain`, e.g. `joined story 3: similar_event, score 0.40 (bar 0.25),
@@ -166,7 +175,20 @@ impl std::fmt::Display for Decision {
                 "joined story {}: {signal}, score {:.2} (bar {:.2}), matched items {items}",
                 self.story, self.score, self.bar
             ),
+        }?;
+        if !self.absorbed.is_empty() {
+            let stories = self
+                .absorbed
+                .iter()
+                .map(StoryId::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            write!(
+                f,
+                "; the story then absorbed story {stories}, which this item also matched"
+            )?;
         }
+        Ok(())
     }
 }
 
@@ -265,17 +287,54 @@ impl Clusterer {
                 bar: 0.0,
                 matched: vec![],
                 runner_up: None,
+                absorbed: vec![],
             };
         }
         let mut entry = self.entry_for(item, 0);
-        let mut decision = self.decide(&entry);
+        let (mut decision, also) = self.decide(&entry);
         if decision.signal == Signal::NewStory {
             decision.story = self.next_story;
             self.next_story += 1;
         }
         entry.story = decision.story;
         self.insert(item.id, entry);
+        self.merge_similar(&mut decision, also);
         decision
+    }
+
+    /// Automatic story merging, the remedy for a story that split early (its first reports
+    /// scored just below the bar; later ones joined one part or the other). An item that
+    /// joined a story but also cleared the bar of other stories `also` is evidence that they
+    /// report one event; such a story is merged with the item's when their centroids are
+    /// similar ([`MERGE_SIMILARITY`]) and one is a fragment of the other
+    /// ([`MERGE_SIZE_RATIO`]). Two stories of similar size that both grew side by side were
+    /// kept apart by every report that chose one over the other: look-alike events (two
+    /// earthquakes, two DUI arrests) share most of their words, and their centroids are as
+    /// similar as those of one event's fragments. Stories an operator touched never take
+    /// part. The older (lower) id survives; the decision lists the absorbed stories. Bounded:
+    /// at most one centroid comparison per story the item cleared.
+    fn merge_similar(&mut self, decision: &mut Decision, also: Vec<StoryId>) {
+        for other in also {
+            let (a, b) = (decision.story, other);
+            let (Some(sa), Some(sb)) = (self.stories.get(&a), self.stories.get(&b)) else {
+                continue;
+            };
+            if a == b || sa.frozen || sb.frozen {
+                continue;
+            }
+            let (small, large) = {
+                let (na, nb) = (sa.items.len(), sb.items.len());
+                (na.min(nb) as f32, na.max(nb) as f32)
+            };
+            if large < MERGE_SIZE_RATIO * small || self.centroid_similarity(a, b) < MERGE_SIMILARITY
+            {
+                continue;
+            }
+            let (into, from) = (a.min(b), a.max(b));
+            self.merge_stories(into, from);
+            decision.story = into;
+            decision.absorbed.push(from);
+        }
     }
 
     /// Forgets every story whose newest item is older than `cutoff`, with its items. The
@@ -308,7 +367,8 @@ impl Clusterer {
         }
     }
 
-    /// Operator correction: moves every item of story `from` into story `into`.
+    /// Operator correction: moves every item of story `from` into story `into`. The story
+    /// is operator-made from then on: never merged automatically.
     pub fn merge(&mut self, into: StoryId, from: StoryId) -> Result<(), CorrectionError> {
         if !self.stories.contains_key(&into) {
             return Err(CorrectionError::UnknownStory(into));
@@ -316,8 +376,26 @@ impl Clusterer {
         if into == from {
             return Ok(());
         }
-        let Some(from_story) = self.stories.remove(&from) else {
+        if !self.stories.contains_key(&from) {
             return Err(CorrectionError::UnknownStory(from));
+        }
+        self.merge_stories(into, from);
+        self.freeze(into);
+        Ok(())
+    }
+
+    /// Marks a story as operator-made (it holds an item an operator placed): it never takes
+    /// part in an automatic merge. The daemon calls this for the stories of pinned items.
+    pub fn freeze(&mut self, story: StoryId) {
+        if let Some(s) = self.stories.get_mut(&story) {
+            s.frozen = true;
+        }
+    }
+
+    /// Moves every item of story `from` into story `into` (both remembered).
+    fn merge_stories(&mut self, into: StoryId, from: StoryId) {
+        let Some(from_story) = self.stories.remove(&from) else {
+            return;
         };
         for &term in from_story.centroid.keys() {
             self.postings.remove(term, from);
@@ -327,12 +405,11 @@ impl Clusterer {
                 entry.story = into;
             }
         }
-        let into_story = self.stories.get_mut(&into).expect("checked above");
+        let into_story = self.stories.get_mut(&into).expect("checked by the caller");
         let fresh = into_story.absorb(from_story);
         for term in fresh {
             self.postings.add(term, into);
         }
-        Ok(())
     }
 
     /// Operator correction: moves an item out of its story into a new story of its own,
@@ -350,10 +427,13 @@ impl Clusterer {
         let Some(mut entry) = self.remove_from_story(item) else {
             return Err(CorrectionError::UnknownItem(item.id));
         };
+        let from = entry.story;
         entry.story = story;
         self.add_to_story(item.id, &entry);
         self.items.insert(item.id, entry);
         self.next_story = self.next_story.max(story + 1);
+        self.freeze(story);
+        self.freeze(from);
         Ok(())
     }
 
@@ -553,5 +633,58 @@ mod tests {
         for &term in reference.stories[&7].centroid.keys() {
             assert_eq!(c.postings.story_freq(term), 0);
         }
+    }
+
+    fn item(id: ItemId, title: &str, summary: &str) -> ClusterItem {
+        ClusterItem {
+            title: title.into(),
+            summary: summary.into(),
+            ..report(id)
+        }
+    }
+
+    /// Story 7: six reports; story 9: one report of the same event in other words; and an
+    /// item that matches both.
+    fn split_event() -> (Clusterer, ClusterItem) {
+        let mut c = holding(1..=6);
+        let other = item(
+            50,
+            "Microsoft builds in-house MAI-1 model under Mustafa Suleyman",
+            "The 500B-parameter MAI-1 is meant to rival GPT-4 and Google's Gemini.",
+        );
+        c.restore(&other, 9);
+        let both = item(
+            51,
+            "Microsoft readies MAI-1 under Mustafa Suleyman",
+            "Microsoft trains MAI-1, a 500B-parameter model to rival GPT-4 and Gemini.",
+        );
+        (c, both)
+    }
+
+    #[test]
+    fn a_fragment_that_the_item_also_matches_is_absorbed_into_the_older_story() {
+        let (mut c, both) = split_event();
+        let d = c.assign(&both);
+        assert_eq!(d.signal, Signal::SimilarEvent, "{d}");
+        assert_eq!((d.story, d.absorbed.as_slice()), (7, &[9][..]), "{d}");
+        assert!(d.to_string().contains("absorbed story 9"), "{d}");
+        assert_eq!(c.story_of(50), Some(7));
+        assert!(c.members(9).is_none());
+    }
+
+    #[test]
+    fn operator_made_stories_are_never_merged_automatically() {
+        let (mut c, both) = split_event();
+        c.freeze(9);
+        let d = c.assign(&both);
+        assert!(d.absorbed.is_empty(), "{d}");
+        assert_eq!(c.story_of(50), Some(9));
+
+        // A story an operator split an item into is frozen as well.
+        let (mut c, both) = split_event();
+        let story = c.split(&report(1)).unwrap();
+        c.merge(9, story).unwrap();
+        let d = c.assign(&both);
+        assert!(d.absorbed.is_empty(), "{d}");
     }
 }

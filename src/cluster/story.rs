@@ -47,6 +47,8 @@ pub struct Story {
     pub centroid: DetMap<u64, f32>,
     pub n_german: u32,
     pub n_other: u32,
+    /// Holds an item an operator placed: never merged automatically.
+    pub frozen: bool,
     /// IDF-weighted centroid length and the story count of its last full computation.
     norm_cache: Cell<Option<(f32, u32)>>,
 }
@@ -60,6 +62,7 @@ impl Story {
             centroid: DetMap::default(),
             n_german: 0,
             n_other: 0,
+            frozen: false,
             norm_cache: Cell::new(None),
         }
     }
@@ -132,8 +135,8 @@ impl Story {
         gone
     }
 
-    /// Takes every member of `other` (an operator merge), summing the centroids; returns the
-    /// features that are new to this story.
+    /// Takes every member of `other` (an operator or automatic merge), summing the
+    /// centroids; returns the features that are new to this story.
     pub fn absorb(&mut self, other: Story) -> Vec<u64> {
         if self.items.is_empty() {
             self.first = other.first;
@@ -144,6 +147,7 @@ impl Story {
         self.items.extend(other.items);
         self.n_german += other.n_german;
         self.n_other += other.n_other;
+        self.frozen |= other.frozen;
         let mut fresh = Vec::new();
         for (t, w) in other.centroid {
             *self.centroid.entry(t).or_insert_with(|| {

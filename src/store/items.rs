@@ -62,6 +62,8 @@ pub struct StoryAssignment {
     pub matched: Vec<ItemId>,
     /// The clusterer's one-line explanation.
     pub note: String,
+    /// Stories merged into `story` with this decision: their unpinned items move there.
+    pub absorbed: Vec<StoryId>,
 }
 
 pub(crate) const ITEM_COLUMNS: &str = "i.id, i.feed_id, COALESCE(f.name, f.title, f.url), f.url, i.key, i.guid, i.title, i.link,
@@ -312,7 +314,8 @@ impl Store {
     }
 
     /// Writes clustering decisions, creating story rows as needed, in one transaction.
-    /// An item already placed (e.g. pinned by an operator) is left alone.
+    /// An item already placed (e.g. pinned by an operator) is left alone. A decision that
+    /// absorbed stories moves their unpinned items into its story and records the merge.
     pub fn assign_stories(
         &mut self,
         decisions: &[StoryAssignment],
@@ -327,6 +330,11 @@ impl Store {
                      cluster_note = ?6
                  WHERE id = ?1 AND story_id IS NULL",
             )?;
+            let mut absorb = tx.prepare_cached(
+                "UPDATE items SET story_id = ?1 WHERE story_id = ?2 AND pinned = 0",
+            )?;
+            let mut merged =
+                tx.prepare_cached("UPDATE stories SET merged_into = ?1 WHERE id = ?2")?;
             for d in decisions {
                 story.execute(params![d.story, ts(now)])?;
                 item.execute(params![
@@ -337,6 +345,10 @@ impl Store {
                     serde_json::to_string(&d.matched)?,
                     d.note
                 ])?;
+                for &from in &d.absorbed {
+                    absorb.execute(params![d.story, from])?;
+                    merged.execute(params![d.story, from])?;
+                }
             }
         }
         tx.commit()?;
@@ -438,5 +450,42 @@ mod tests {
             assert_eq!(Some(item), read.iter().find(|r| r.id == item.id));
         }
         assert!(s.insert_new_items(id, "A", &batch, now).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_absorbed_story_hands_over_its_unpinned_items() {
+        use crate::store::testing::placement;
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let feed = FeedConfig::new("https://a.example/f", Some("A".into()));
+        let id = s.sync_feeds(&[feed], now).unwrap()[0].id;
+        let batch: Vec<_> = ["a", "b", "c", "d"]
+            .iter()
+            .map(|k| (entry(k, k), Tags::default()))
+            .collect();
+        let ids = s.insert_items(id, &batch, now).unwrap();
+        let placed: Vec<_> = [(ids[0], 1), (ids[1], 2), (ids[2], 2)]
+            .iter()
+            .map(|&(item, story)| placement(item, story))
+            .collect();
+        s.assign_stories(&placed, now).unwrap();
+        // An operator pins one item of story 2 in place meanwhile.
+        s.conn_mut()
+            .execute("UPDATE items SET pinned = 1 WHERE id = ?1", [ids[2]])
+            .unwrap();
+        let absorbing = StoryAssignment {
+            absorbed: vec![2],
+            ..placement(ids[3], 1)
+        };
+        s.assign_stories(&[absorbing], now).unwrap();
+        let stories: Vec<_> = ids.iter().map(|&i| s.story_of(i).unwrap()).collect();
+        assert_eq!(stories, [Some(1), Some(1), Some(2), Some(1)]);
+        let merged: Option<StoryId> = s
+            .conn()
+            .query_row("SELECT merged_into FROM stories WHERE id = 2", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(merged, Some(1));
     }
 }

@@ -418,6 +418,7 @@ pub mod testing {
             score: 1.0,
             matched: vec![],
             note: String::new(),
+            absorbed: vec![],
         }
     }
 
