@@ -471,6 +471,7 @@ mod tests {
         s.assign_stories(&placed, now).unwrap();
         // An operator pins one item of story 2 in place meanwhile.
         s.conn_mut()
+            .unwrap()
             .execute("UPDATE items SET pinned = 1 WHERE id = ?1", [ids[2]])
             .unwrap();
         let absorbing = StoryAssignment {

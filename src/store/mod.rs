@@ -86,7 +86,7 @@ pub struct Store {
 
 /// A transaction left open across the writes of several callers, so that a burst of small
 /// writes (a fetch cycle stores each feed's items and bookkeeping separately) shares one
-/// commit. Each turn inside it is a savepoint, so a failed one undoes only itself.
+/// commit.
 struct Batch {
     began: Instant,
     writes: usize,
@@ -195,9 +195,9 @@ impl Store {
         // rewrites the same index and item pages many times, and each checkpoint copies them
         // and fsyncs. With 1,000, checkpoints were 8.5% of a cold 1,000-feed cycle's CPU (5.8%
         // in fsync). The daemon truncates the WAL at shutdown (`Store::checkpoint`).
-        // `temp_store = MEMORY` keeps the statement journal of savepoints (every turn of a group
-        // commit is one) in memory instead of a temporary file: 11% of a cold cycle's CPU went
-        // to writing it.
+        // `temp_store = MEMORY` keeps statement journals in memory instead of a temporary file
+        // (with a savepoint per group-commit turn, 11% of a cold cycle's CPU went to writing
+        // one).
         self.conn.execute_batch(
             "PRAGMA foreign_keys = ON;
              PRAGMA synchronous = NORMAL;
@@ -299,10 +299,14 @@ impl Store {
     }
 
     /// Runs `write` as one turn of a group commit: its writes join a transaction shared with
-    /// the turns before it, committed by [`Store::end_turn`]. A turn is atomic (a savepoint):
-    /// one that fails or panics undoes only itself. A fetch cycle over a thousand feeds made
-    /// two commits per feed, each writing the same index pages to the WAL again (commits were
-    /// 18% of a cold cycle's CPU).
+    /// the turns before it, committed by [`Store::end_turn`]. A fetch cycle over a thousand
+    /// feeds made two commits per feed, each writing the same index pages to the WAL again
+    /// (commits were 18% of a cold cycle's CPU). A turn that fails or panics gives up the whole
+    /// batch, as a failed commit would ([`Store::lost_batches`]): the turns before it lose
+    /// their items together with the validators written after them, so their feeds are
+    /// fetched in full again. A savepoint per turn would undo only the failed one, but its
+    /// statement journal cost 4-11% of a cold cycle's CPU, for a case (a full disk, an I/O
+    /// error) where the commit would most likely fail anyway.
     pub fn in_batch<R>(
         &mut self,
         write: impl FnOnce(&mut Store) -> anyhow::Result<R>,
@@ -317,21 +321,12 @@ impl Store {
                 });
             }
         }
-        self.conn.execute_batch("SAVEPOINT aiwire_turn")?;
         self.in_turn = true;
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(self)));
         self.in_turn = false;
-        let undo = !matches!(result, Ok(Ok(_)));
-        let end = if undo {
-            "ROLLBACK TO aiwire_turn; RELEASE aiwire_turn"
-        } else {
-            "RELEASE aiwire_turn"
-        };
-        if let Err(e) = self.conn.execute_batch(end) {
-            // The transaction is in an unknown state: give it up as a failed commit would.
+        if !matches!(result, Ok(Ok(_))) {
             self.batch = None;
             self.lose_batch_after_failed_commit();
-            return Err(e).context("ending a write of a batch");
         }
         result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
@@ -594,7 +589,7 @@ mod tests {
         store.postpone(feed, Utc::now()).unwrap();
         assert_eq!(count_from_another_connection(&path), 4);
 
-        // A failed turn undoes only itself (a savepoint), the batch goes on.
+        // A failed turn gives up the whole open batch, as a failed commit would, and says so.
         turn(&mut store, feed, "e", true).unwrap();
         let failed: anyhow::Result<()> = store.in_batch(|s| {
             s.insert_new_items(
@@ -606,6 +601,7 @@ mod tests {
             anyhow::bail!("the disk is full")
         });
         assert!(failed.is_err());
+        assert_eq!(store.lost_batches(), 1);
         store.end_turn(false).unwrap();
         let keys: Vec<String> = store
             .unclustered_items()
@@ -613,14 +609,13 @@ mod tests {
             .into_iter()
             .map(|i| i.key)
             .collect();
-        assert_eq!(keys.len(), 5, "{keys:?}");
-        assert!(!keys.contains(&"f".to_string()), "{keys:?}");
-        assert_eq!(count_from_another_connection(&path), 5);
+        assert_eq!(keys, ["a", "b", "c", "d"]);
+        assert_eq!(count_from_another_connection(&path), 4);
 
-        // Closing commits whatever is still open.
+        // The next turn starts a new batch; closing commits whatever is still open.
         turn(&mut store, feed, "g", true).unwrap();
         drop(store);
-        assert_eq!(count_from_another_connection(&path), 6);
+        assert_eq!(count_from_another_connection(&path), 5);
     }
 
     #[test]
