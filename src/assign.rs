@@ -226,41 +226,36 @@ const QUEUED_FEEDS: usize = 16;
 /// cache. Anything pending in the store (left by an interrupted cycle, or stored without being
 /// handed over) is placed at the start and once more when the cycle ends.
 pub struct Pipeline {
-    hand_over: mpsc::SyncSender<Vec<ClusterItem>>,
+    hand_over: mpsc::SyncSender<(Option<u64>, Vec<ClusterItem>)>,
     worker: JoinHandle<anyhow::Result<usize>>,
 }
 
 impl Pipeline {
     pub fn start(store: Arc<Mutex<Store>>, config: ClusterConfig, now: DateTime<Utc>) -> Self {
-        let (hand_over, handed) = mpsc::sync_channel::<Vec<ClusterItem>>(QUEUED_FEEDS);
-        // Lost group commits are counted from here: items handed over later come from them.
-        let mut lost = lock(&store).lost_batches();
+        let (hand_over, handed) = mpsc::sync_channel(QUEUED_FEEDS);
         let worker = std::thread::Builder::new()
             .name("aiwire-cluster".into())
             .spawn(move || {
                 let mut placer = Placer::new(config, now);
                 let mut total = placer.place_pending(&store)?;
-                while let Ok(mut items) = handed.recv() {
-                    while let Ok(more) = handed.try_recv() {
-                        items.extend(more);
-                    }
+                while let Ok(first) = handed.recv() {
+                    let mut chunks: Vec<(Option<u64>, Vec<ClusterItem>)> = vec![first];
+                    chunks.extend(handed.try_iter());
                     // Handed-over items may still sit in the refreshes' open group commit:
-                    // commit it before placing them. If a group commit was lost meanwhile,
-                    // some of these ids do not exist (or name other items by now), so
-                    // place what the store really holds instead.
-                    let lost_now = {
+                    // commit it before placing them. Items of a group commit that was lost
+                    // do not exist (their ids may name other items by now): never place them.
+                    let items: Vec<ClusterItem> = {
                         let mut store = lock(&store);
                         if let Err(e) = store.commit_batch() {
                             tracing::error!(error = %format!("{e:#}"), "storing new items failed");
                         }
-                        store.lost_batches()
+                        chunks
+                            .into_iter()
+                            .filter(|(batch, _)| !batch.is_some_and(|b| store.batch_lost(b)))
+                            .flat_map(|(_, items)| items)
+                            .collect()
                     };
-                    total += if lost_now == lost {
-                        placer.place_items(&store, items)?
-                    } else {
-                        lost = lost_now;
-                        placer.place_pending(&store)?
-                    };
+                    total += placer.place_items(&store, items)?;
                 }
                 // The cycle is over (every sender dropped): anything not handed over.
                 Ok(total + placer.place_pending(&store)?)
@@ -277,7 +272,7 @@ impl Pipeline {
     pub fn take_from(&self, report: &mut RefreshReport) {
         let items = std::mem::take(&mut report.stored);
         if !items.is_empty() {
-            let _ = self.hand_over.send(items);
+            let _ = self.hand_over.send((report.stored_in, items));
         }
     }
 
@@ -422,6 +417,7 @@ mod placer_tests {
             feed: "A".into(),
             result: crate::refresh::RefreshResult::New(1),
             stored: add(&store, feed, &[("a", MAI.to_string(), now)]),
+            stored_in: None,
         };
         pipeline.take_from(&mut report);
         assert!(report.stored.is_empty(), "the pipeline takes the items");
@@ -457,6 +453,7 @@ mod placer_tests {
             feed: "A".into(),
             result: crate::refresh::RefreshResult::New(1),
             stored: add(&store, feed, &[("w", "Apple opens a store".into(), now)]),
+            stored_in: None,
         };
         pipeline.take_from(&mut warm_up);
         while !lock(&store).unclustered_items().unwrap().is_empty() {
@@ -473,9 +470,10 @@ mod placer_tests {
             let stored = s
                 .in_batch(|s| s.insert_new_items(feed, "A", &[(entry, Tags::default())], now))
                 .unwrap();
+            let batch = s.open_batch();
             s.end_turn(true).unwrap();
             crate::store::testing::fail_batch_commit(&mut s);
-            stored
+            (stored, batch)
         };
         // The rolled-back id is given to an unrelated item.
         let real = add(
@@ -483,11 +481,12 @@ mod placer_tests {
             feed,
             &[("y", "Nvidia ships a new chip".into(), now)],
         );
-        assert_eq!(real[0].id, phantom[0].id);
+        assert_eq!(real[0].id, phantom.0[0].id);
         let mut report = RefreshReport {
             feed: "A".into(),
             result: crate::refresh::RefreshResult::New(1),
-            stored: phantom,
+            stored: phantom.0,
+            stored_in: phantom.1,
         };
         pipeline.take_from(&mut report);
         assert_eq!(pipeline.finish().unwrap(), 2);

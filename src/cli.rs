@@ -74,7 +74,8 @@ pub struct DigestArgs {
     /// Which digest (default: the first one in the config).
     #[arg(long)]
     pub name: Option<String>,
-    /// Write what would be sent now to FILE ("-" for stdout), without changing any state.
+    /// Write what would be sent now to FILE ("-" for stdout). Nothing is recorded as sent;
+    /// items not yet in a story are placed first (as the next cycle would).
     #[arg(long, value_name = "FILE")]
     pub preview: Option<PathBuf>,
     /// Output format of the preview (or of stdout when neither --preview nor --send is given).

@@ -96,6 +96,9 @@ pub struct RefreshReport {
     /// The items this refresh stored, as the clusterer reads them: a [`crate::assign::Pipeline`]
     /// takes them (leaving this empty) to place them without reading them back.
     pub stored: Vec<ClusterItem>,
+    /// The group commit `stored` was written in ([`Store::open_batch`]); a consumer checks
+    /// [`Store::batch_lost`] after it is committed, before trusting the ids.
+    pub stored_in: Option<u64>,
 }
 
 impl std::fmt::Display for RefreshReport {
@@ -184,12 +187,13 @@ pub fn interleave_by_host(feeds: Vec<FeedRow>) -> Vec<FeedRow> {
 /// Fetches one feed and records everything new it contains.
 pub async fn refresh_feed(deps: &Deps, feed: &FeedRow, now: DateTime<Utc>) -> RefreshReport {
     let name = feed.display_name();
-    let mut stored = Vec::new();
+    let mut stored = (Vec::new(), None);
     match refresh_inner(deps, feed, now, &mut stored).await {
         Ok(result) => RefreshReport {
             feed: name,
             result,
-            stored,
+            stored: stored.0,
+            stored_in: stored.1,
         },
         Err(e) => {
             tracing::warn!(feed = %name, error = %format!("{e:#}"), "Feed refresh failed.");
@@ -199,6 +203,7 @@ pub async fn refresh_feed(deps: &Deps, feed: &FeedRow, now: DateTime<Utc>) -> Re
                 feed: name,
                 result: RefreshResult::Failed(format!("{e:#}")),
                 stored: Vec::new(),
+                stored_in: None,
             }
         }
     }
@@ -238,12 +243,12 @@ fn request(
     }
 }
 
-/// Refreshes one feed; the items it stored are put in `out`.
+/// Refreshes one feed; the items it stored are put in `out`, with the group commit they are in.
 async fn refresh_inner(
     deps: &Deps,
     feed: &FeedRow,
     now: DateTime<Utc>,
-    out: &mut Vec<ClusterItem>,
+    out: &mut (Vec<ClusterItem>, Option<u64>),
 ) -> anyhow::Result<RefreshResult> {
     let cfg = &deps.config.fetch;
     let fc = feed_config(&deps.config, feed);
@@ -321,7 +326,7 @@ async fn refresh_inner(
                     log.outcome = "fetched".into();
                     let new_items = stored.items.len();
                     log.new_items = new_items as u64;
-                    *out = stored.items;
+                    *out = (stored.items, stored.batch);
                     RefreshResult::New(new_items)
                 }
             }
@@ -368,12 +373,37 @@ async fn refresh_inner(
     let store = deps.store.clone();
     let waiting = deps.waiting_writers.clone();
     let id = feed.id;
-    tokio::task::spawn_blocking(move || {
-        write_in_turn(&store, &waiting, |s| s.record_fetch(id, &update, &log))
+    let items_in = out.1;
+    let (old_etag, old_modified) = (feed.etag.clone(), feed.last_modified.clone());
+    let old_full = feed.last_full_fetch_at;
+    let items_lost = tokio::task::spawn_blocking(move || {
+        write_in_turn(&store, &waiting, |s| {
+            // The items went into a group commit that failed meanwhile: keep the validators
+            // they replaced, so the next poll fetches the items again.
+            let lost = items_in.is_some_and(|b| s.batch_lost(b));
+            if lost {
+                update.etag = old_etag;
+                update.last_modified = old_modified;
+                update.last_full_fetch_at = old_full;
+                log.outcome = "error".into();
+                log.error = Some(LOST_ITEMS.into());
+                log.new_items = 0;
+            }
+            s.record_fetch(id, &update, &log)?;
+            Ok(lost)
+        })
     })
     .await??;
+    if items_lost {
+        *out = (Vec::new(), None);
+        return Ok(RefreshResult::Failed(LOST_ITEMS.into()));
+    }
     Ok(result)
 }
+
+/// Why a fetched feed reports failure although it parsed.
+const LOST_ITEMS: &str =
+    "storing the new items failed (see the log); they are fetched again at the next poll";
 
 fn mark_healthy(
     update: &mut FeedUpdate,
@@ -453,6 +483,8 @@ fn follow_permanent_redirect(
 /// What storing one fetched document produced.
 struct Stored {
     items: Vec<ClusterItem>,
+    /// The group commit the items were written in.
+    batch: Option<u64>,
     title: Option<String>,
     site_link: Option<String>,
     gap: Option<Duration>,
@@ -508,11 +540,13 @@ async fn store_entries(
             })
             .filter(|(_, tags)| !ai_only || tags.ai_topic)
             .collect();
-        let items = write_in_turn(&store, &waiting, |s| {
-            s.insert_new_items(feed_id, &source, &entries, now)
+        let (items, batch) = write_in_turn(&store, &waiting, |s| {
+            let items = s.insert_new_items(feed_id, &source, &entries, now)?;
+            Ok((items, s.open_batch()))
         })?;
         Ok(Ok(Stored {
             items,
+            batch,
             title: parsed.title,
             site_link: parsed.site_link,
             gap: policy::publishing_gap(&dates, now),

@@ -75,7 +75,7 @@ pub fn run(
         None if new_items > 0 => tracing::info!(
             items = new_items,
             "new items stored; they are placed into stories by the next `aiwire digest`, \
-             `aiwire run` or `aiwire fetch --cluster`"
+             `explain`, `story`, `run` or `fetch --cluster`"
         ),
         None => {}
     }

@@ -46,8 +46,8 @@ pub fn deps(
 
 /// Places the items stored but not yet in a story (what `aiwire fetch` leaves), so a command
 /// that shows stories shows them current. Skipped while another aiwire process holds the
-/// database: that daemon places them itself (clustering in two processes at once could give
-/// one event two stories).
+/// database (a daemon places them itself; an `aiwire fetch` leaves them to whatever runs
+/// next): clustering in two processes at once could give one event two stories.
 pub fn place_pending_if_idle(store: &Mutex<Store>, config: &Config) -> anyhow::Result<()> {
     let Ok(_lock) = crate::store::lock(store).lock_for_daemon() else {
         return Ok(());

@@ -26,7 +26,10 @@ pub fn explain(config: &Config, item: i64) -> anyhow::Result<()> {
         it.published.format("%Y-%m-%d %H:%M UTC")
     );
     let Some(story) = it.story_id else {
-        println!("not yet placed in a story (another aiwire process is placing it)");
+        println!(
+            "not yet placed in a story: another aiwire process holds the database; the daemon, \
+             `aiwire run --once`, `aiwire digest` or `aiwire fetch --cluster` places it"
+        );
         return Ok(());
     };
     let signal = it.cluster_signal.as_deref().unwrap_or("unknown");

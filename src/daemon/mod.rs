@@ -105,6 +105,14 @@ async fn supervise(
         liveness: Liveness::default(),
         next_digest: Mutex::new(None),
     });
+    // Items stored but not yet in a story (`aiwire fetch` leaves them; so does an interrupted
+    // cycle) are placed before any loop starts: a digest due before the first fetch cycle
+    // would otherwise leave them out of its period for good.
+    if let Err(e) =
+        tokio::task::block_in_place(|| crate::commands::place_pending(&shared.store, &config))
+    {
+        tracing::error!(error = %format!("{e:#}"), "placing pending items into stories failed; the next fetch cycle tries again");
+    }
     let first = Generation::build(config.clone(), tagger, &shared.store)?;
     let (generation_tx, generation_rx) = watch::channel(Arc::new(first));
     let (stop_tx, stop_rx) = watch::channel(false);

@@ -1,7 +1,9 @@
 //! Renders deduplicated stories as an Atom 1.0 feed (RFC 4287), one entry per story: the
 //! first report leads, every other report is listed in the content. Pure: stories, filter,
 //! URL and clock arrive as arguments. Entry ids (`urn:aiwire:story:N`) are stable because
-//! story ids are.
+//! story ids are never reused; when two stories merge (an operator's merge, or clustering
+//! joining two fragments) the absorbed story's entry stops appearing and the surviving one
+//! lists its reports.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

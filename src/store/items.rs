@@ -330,11 +330,19 @@ impl Store {
                      cluster_note = ?6
                  WHERE id = ?1 AND story_id IS NULL",
             )?;
+            // Moved items keep their own decision and say where it went, for `aiwire explain`.
             let mut absorb = tx.prepare_cached(
-                "UPDATE items SET story_id = ?1 WHERE story_id = ?2 AND pinned = 0",
+                "UPDATE items SET story_id = ?1,
+                     cluster_note = COALESCE(cluster_note, '') || '; its story ' || ?2 || ' was then merged into story ' || ?1
+                 WHERE story_id = ?2 AND pinned = 0",
             )?;
-            let mut merged =
-                tx.prepare_cached("UPDATE stories SET merged_into = ?1 WHERE id = ?2")?;
+            // Recorded only once nothing is left in `from` and `into` is not itself merged
+            // away, so merges never form a cycle.
+            let mut merged = tx.prepare_cached(
+                "UPDATE stories SET merged_into = ?1 WHERE id = ?2
+                     AND NOT EXISTS (SELECT 1 FROM items WHERE story_id = ?2)
+                     AND (SELECT merged_into FROM stories WHERE id = ?1) IS NULL",
+            )?;
             for d in decisions {
                 story.execute(params![d.story, ts(now)])?;
                 item.execute(params![
@@ -348,6 +356,7 @@ impl Store {
                 for &from in &d.absorbed {
                     absorb.execute(params![d.story, from])?;
                     merged.execute(params![d.story, from])?;
+                    super::stories::carry_sent(&tx, d.story, from)?;
                 }
             }
         }
@@ -459,7 +468,7 @@ mod tests {
         let now = Utc::now();
         let feed = FeedConfig::new("https://a.example/f", Some("A".into()));
         let id = s.sync_feeds(&[feed], now).unwrap()[0].id;
-        let batch: Vec<_> = ["a", "b", "c", "d"]
+        let batch: Vec<_> = ["a", "b", "c", "d", "e"]
             .iter()
             .map(|k| (entry(k, k), Tags::default()))
             .collect();
@@ -480,13 +489,35 @@ mod tests {
         };
         s.assign_stories(&[absorbing], now).unwrap();
         let stories: Vec<_> = ids.iter().map(|&i| s.story_of(i).unwrap()).collect();
-        assert_eq!(stories, [Some(1), Some(1), Some(2), Some(1)]);
-        let merged: Option<StoryId> = s
-            .conn()
-            .query_row("SELECT merged_into FROM stories WHERE id = 2", [], |r| {
-                r.get(0)
-            })
+        assert_eq!(stories, [Some(1), Some(1), Some(2), Some(1), None]);
+        let merged_into = |s: &Store| -> Option<StoryId> {
+            s.conn()
+                .query_row("SELECT merged_into FROM stories WHERE id = 2", [], |r| {
+                    r.get(0)
+                })
+                .unwrap()
+        };
+        // Story 2 still holds the pinned item: it was not merged away.
+        assert_eq!(merged_into(&s), None);
+        let note = s
+            .item(ids[1])
+            .unwrap()
+            .unwrap()
+            .cluster_note
+            .unwrap_or_default();
+        assert!(note.contains("merged into story 1"), "{note}");
+
+        // Once the pin is gone, a later absorption empties story 2 and records the merge.
+        s.conn_mut()
+            .unwrap()
+            .execute("UPDATE items SET pinned = 0 WHERE id = ?1", [ids[2]])
             .unwrap();
-        assert_eq!(merged, Some(1));
+        let absorbing = StoryAssignment {
+            absorbed: vec![2],
+            ..placement(ids[4], 1)
+        };
+        s.assign_stories(&[absorbing], now).unwrap();
+        assert_eq!(s.story_of(ids[2]).unwrap(), Some(1));
+        assert_eq!(merged_into(&s), Some(1));
     }
 }

@@ -80,14 +80,18 @@ pub struct Store {
     batch: Option<Batch>,
     /// Set while [`Store::in_batch`] runs: writes join the group commit.
     in_turn: bool,
-    /// See [`Store::lost_batches`].
-    lost_batches: u64,
+    /// The number of the last group commit begun (see [`Store::open_batch`]).
+    batch_seq: u64,
+    /// Numbers of the group commits that failed and were rolled back (rare: a full disk, an
+    /// I/O error), see [`Store::batch_lost`].
+    lost: Vec<u64>,
 }
 
 /// A transaction left open across the writes of several callers, so that a burst of small
 /// writes (a fetch cycle stores each feed's items and bookkeeping separately) shares one
 /// commit.
 struct Batch {
+    seq: u64,
     began: Instant,
     writes: usize,
 }
@@ -153,7 +157,8 @@ impl Store {
             path: path.to_path_buf(),
             batch: None,
             in_turn: false,
-            lost_batches: 0,
+            batch_seq: 0,
+            lost: Vec::new(),
         };
         store.configure()?;
         store.migrate()?;
@@ -167,7 +172,8 @@ impl Store {
             path: PathBuf::from(":memory:"),
             batch: None,
             in_turn: false,
-            lost_batches: 0,
+            batch_seq: 0,
+            lost: Vec::new(),
         };
         store.configure()?;
         store.migrate()?;
@@ -195,9 +201,9 @@ impl Store {
         // rewrites the same index and item pages many times, and each checkpoint copies them
         // and fsyncs. With 1,000, checkpoints were 8.5% of a cold 1,000-feed cycle's CPU (5.8%
         // in fsync). The daemon truncates the WAL at shutdown (`Store::checkpoint`).
-        // `temp_store = MEMORY` keeps statement journals in memory instead of a temporary file
-        // (with a savepoint per group-commit turn, 11% of a cold cycle's CPU went to writing
-        // one).
+        // `temp_store = MEMORY` keeps statement journals and temporary sort b-trees in memory
+        // instead of temporary files (a savepoint's journal, when a savepoint per group-commit
+        // turn was tried, cost 11% of a cold cycle's CPU in file writes).
         self.conn.execute_batch(
             "PRAGMA foreign_keys = ON;
              PRAGMA synchronous = NORMAL;
@@ -281,6 +287,10 @@ impl Store {
 
     /// The connection for a write of its own: an open group commit is committed first.
     pub(crate) fn conn_mut(&mut self) -> anyhow::Result<&mut Connection> {
+        debug_assert!(
+            !self.in_turn,
+            "a write of its own inside a group-commit turn"
+        );
         self.commit_batch()?;
         Ok(&mut self.conn)
     }
@@ -314,8 +324,13 @@ impl Store {
         match &mut self.batch {
             Some(b) => b.writes += 1,
             None => {
-                self.conn.execute_batch("BEGIN")?;
+                // IMMEDIATE: the write lock is taken now (waiting up to the busy timeout), so a
+                // commit by another process between a turn's first read and its first write
+                // cannot fail the whole batch with SQLITE_BUSY_SNAPSHOT.
+                self.conn.execute_batch("BEGIN IMMEDIATE")?;
+                self.batch_seq += 1;
                 self.batch = Some(Batch {
+                    seq: self.batch_seq,
                     began: Instant::now(),
                     writes: 1,
                 });
@@ -325,8 +340,7 @@ impl Store {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(self)));
         self.in_turn = false;
         if !matches!(result, Ok(Ok(_))) {
-            self.batch = None;
-            self.lose_batch_after_failed_commit();
+            self.lose_open_batch();
         }
         result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
@@ -350,28 +364,42 @@ impl Store {
     /// its writes are lost together (each feed's items with the validators saved beside
     /// them, so the next poll fetches them again).
     pub fn commit_batch(&mut self) -> anyhow::Result<()> {
-        if self.batch.take().is_none() {
+        if self.batch.is_none() {
             return Ok(());
         }
         if let Err(e) = self.conn.execute_batch("COMMIT") {
-            self.lose_batch_after_failed_commit();
+            self.lose_open_batch();
             return Err(e).context("committing a batch of writes");
         }
+        self.batch = None;
         Ok(())
     }
 
-    fn lose_batch_after_failed_commit(&mut self) {
-        if !self.conn.is_autocommit() {
-            let _ = self.conn.execute_batch("ROLLBACK");
+    /// Rolls the open group commit back and remembers its number as lost.
+    fn lose_open_batch(&mut self) {
+        if let Some(b) = self.batch.take() {
+            if !self.conn.is_autocommit() {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+            self.lost.push(b.seq);
         }
-        self.lost_batches += 1;
     }
 
-    /// How many group commits failed and were rolled back since the store was opened. Item
-    /// ids handed out inside a lost batch do not exist (and may be given to other items): a
-    /// consumer holding ids from an unfinished batch compares this before trusting them.
-    pub fn lost_batches(&self) -> u64 {
-        self.lost_batches
+    /// The number of the open group commit: after a turn, the batch its writes joined.
+    pub fn open_batch(&self) -> Option<u64> {
+        self.batch.as_ref().map(|b| b.seq)
+    }
+
+    /// Whether group commit `seq` failed and was rolled back. Item ids handed out inside a
+    /// lost batch do not exist (and may be given to other items), and a feed whose items were
+    /// in it must not keep the validators of that fetch.
+    pub fn batch_lost(&self, seq: u64) -> bool {
+        self.lost.contains(&seq)
+    }
+
+    /// How many group commits failed and were rolled back since the store was opened.
+    pub fn lost_batches(&self) -> usize {
+        self.lost.len()
     }
 }
 
@@ -393,9 +421,7 @@ pub fn lock(store: &std::sync::Mutex<Store>) -> std::sync::MutexGuard<'_, Store>
 pub mod testing {
     /// Rolls the open group commit back as a failed commit would (disk full, I/O error).
     pub fn fail_batch_commit(store: &mut super::Store) {
-        if store.batch.take().is_some() {
-            store.lose_batch_after_failed_commit();
-        }
+        store.lose_open_batch();
     }
 
     use std::path::Path;

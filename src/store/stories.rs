@@ -60,6 +60,7 @@ impl Store {
             "UPDATE stories SET merged_into = ?1 WHERE id = ?2",
             params![into, from],
         )?;
+        carry_sent(&tx, into, from)?;
         tx.commit()?;
         Ok(moved)
     }
@@ -85,4 +86,24 @@ impl Store {
         let rows = stmt.query_map(params![ts(from), ts(to)], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// After story `from` was merged into `into`: what digests already sent of `from` counts as
+/// sent of `into`, so the merged story is not mailed again as new. Where a digest sent both,
+/// the counts add up (sources counted twice at worst), so the merge alone never looks like an
+/// update with more coverage.
+pub(crate) fn carry_sent(
+    conn: &rusqlite::Connection,
+    into: StoryId,
+    from: StoryId,
+) -> anyhow::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO digest_story_sent (digest, story_id, run_id, item_count, source_count)
+             SELECT digest, ?1, run_id, item_count, source_count FROM digest_story_sent WHERE story_id = ?2
+         ON CONFLICT(digest, story_id) DO UPDATE SET
+             item_count = item_count + excluded.item_count,
+             source_count = source_count + excluded.source_count",
+    )?
+    .execute(params![into, from])?;
+    Ok(())
 }
