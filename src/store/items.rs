@@ -520,4 +520,60 @@ mod tests {
         assert_eq!(s.story_of(ids[2]).unwrap(), Some(1));
         assert_eq!(merged_into(&s), Some(1));
     }
+
+    #[test]
+    fn a_merged_story_keeps_what_digests_already_sent_of_both() {
+        use crate::store::testing::placement;
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let feed = FeedConfig::new("https://a.example/f", Some("A".into()));
+        let id = s.sync_feeds(&[feed], now).unwrap()[0].id;
+        let batch: Vec<_> = ["a", "b", "c", "d"]
+            .iter()
+            .map(|k| (entry(k, k), Tags::default()))
+            .collect();
+        let ids = s.insert_items(id, &batch, now).unwrap();
+        let placed: Vec<_> = [(ids[0], 1), (ids[1], 2), (ids[2], 3)]
+            .iter()
+            .map(|&(item, story)| placement(item, story))
+            .collect();
+        s.assign_stories(&placed, now).unwrap();
+        // "daily" sent stories 1 and 2; "weekly" sent only story 3.
+        for (digest, stories) in [
+            ("daily", vec![(1, 1, 1), (2, 1, 1)]),
+            ("weekly", vec![(3, 1, 1)]),
+        ] {
+            let run = crate::store::NewDigestRun {
+                digest: digest.into(),
+                scheduled_for: now,
+                period_from: now,
+                period_to: now,
+                subject: String::new(),
+                html: String::new(),
+                text: String::new(),
+                json: String::new(),
+                stories,
+                recipients: vec![],
+            };
+            s.record_digest_run(&run, now).unwrap().unwrap();
+        }
+        // Story 1 absorbs 2 and 3 as a new report joins it.
+        let absorbing = StoryAssignment {
+            absorbed: vec![2, 3],
+            ..placement(ids[3], 1)
+        };
+        s.assign_stories(&[absorbing], now).unwrap();
+        let daily = s.sent_story_sources("daily").unwrap();
+        assert_eq!(
+            daily.get(&1),
+            Some(&2),
+            "both sent stories count: {daily:?}"
+        );
+        let weekly = s.sent_story_sources("weekly").unwrap();
+        assert_eq!(
+            weekly.get(&1),
+            Some(&1),
+            "story 3 was sent as part of 1: {weekly:?}"
+        );
+    }
 }
