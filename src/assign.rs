@@ -27,17 +27,6 @@ const FORGET_EVERY: usize = 500;
 /// A later item is still placed correctly; it only costs a reload from the store.
 const LATENESS: i32 = 2;
 
-/// Whether another batch may be waiting after `pending` was placed: a full batch was read
-/// and the store's next pending item is not one it refused to place (e.g. pinned meanwhile),
-/// so callers never spin.
-fn more_after(pending: &[StoredItem], store: &Store) -> anyhow::Result<bool> {
-    if pending.len() < BATCH {
-        return Ok(false);
-    }
-    let next = store.unclustered_items_batch(1)?;
-    Ok(!next.is_empty() && next.first().map(|i| i.id) != pending.first().map(|i| i.id))
-}
-
 /// Stories read from the store for the clusterer to hold.
 struct Load {
     /// The earliest publication time whose stories the clusterer holds once this is entered.
@@ -164,27 +153,26 @@ impl Placer {
         decisions
     }
 
-    /// Places everything pending now. The store lock is taken to read and to write, never
-    /// while clustering, so fetches keep storing items meanwhile.
+    /// Places everything pending now, in batches of [`BATCH`] oldest published first. The
+    /// store lock is taken to read and to write, never while clustering, so fetches keep
+    /// storing items meanwhile (those are handed over, or found by the next call).
     pub fn place_pending(&mut self, store: &Mutex<Store>) -> anyhow::Result<usize> {
+        let ids = lock(store).unclustered_ids()?;
         let mut total = 0;
-        loop {
-            let (pending, items, load) = {
+        for chunk in ids.chunks(BATCH) {
+            let (items, load) = {
                 let store = lock(store);
-                let pending = store.unclustered_items_batch(BATCH)?;
-                let items: Vec<ClusterItem> =
-                    pending.iter().map(StoredItem::to_cluster_item).collect();
+                let items: Vec<ClusterItem> = store
+                    .unclustered_among(chunk)?
+                    .iter()
+                    .map(StoredItem::to_cluster_item)
+                    .collect();
                 let load = self.to_load(&store, &items)?;
-                (pending, items, load)
+                (items, load)
             };
-            if pending.is_empty() {
-                return Ok(total);
-            }
             total += self.place_loaded(store, &items, load)?;
-            if !more_after(&pending, &lock(store))? {
-                return Ok(total);
-            }
         }
+        Ok(total)
     }
 
     /// Places items just stored (handed over by the refresh that stored them, so they are
