@@ -37,8 +37,8 @@ pub fn run(config: &Config, args: &DigestArgs) -> anyhow::Result<()> {
         .transpose()
         .map_err(|e| anyhow::anyhow!("--since: {e}"))?;
     let now = Utc::now();
-    let store = Mutex::new(super::open_store(config)?);
     if args.send {
+        let store = Mutex::new(super::open_store(config)?);
         // Only one process delivers: a running daemon holds the lock and will deliver the
         // recorded run itself, within a minute; sending here too could send it twice.
         let lock = crate::store::lock(&store).lock_for_daemon();
@@ -70,8 +70,7 @@ pub fn run(config: &Config, args: &DigestArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    super::place_pending_if_idle(&store, config)?;
-    let store = store.into_inner().unwrap_or_else(|p| p.into_inner());
+    let store = super::open_placed_store(config)?;
     let (_, rendered) = preview(&store, config, def, since.map(|d| d.as_chrono()), now)?;
     let body = match args.format {
         DigestFormat::Html => rendered.html,

@@ -55,6 +55,14 @@ pub fn place_pending_if_idle(store: &Mutex<Store>, config: &Config) -> anyhow::R
     place_pending(store, config)
 }
 
+/// The store named by the config, with the items `aiwire fetch` left unplaced placed first
+/// (see [`place_pending_if_idle`]), so what a command shows or corrects is current.
+pub fn open_placed_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Mutex::new(open_store(config)?);
+    place_pending_if_idle(&store, config)?;
+    Ok(store.into_inner().unwrap_or_else(|p| p.into_inner()))
+}
+
 /// [`place_pending_if_idle`] for a caller that already holds the daemon lock.
 pub fn place_pending(store: &Mutex<Store>, config: &Config) -> anyhow::Result<()> {
     let placed = Placer::new(config.cluster.clone(), Utc::now()).place_pending(store)?;

@@ -2,16 +2,8 @@
 
 use chrono::Utc;
 
+use super::open_placed_store as placed_store;
 use crate::config::Config;
-use crate::store::Store;
-
-/// The store, with items that `aiwire fetch` left unplaced placed first, so an operator sees
-/// and corrects the stories as they are.
-fn placed_store(config: &Config) -> anyhow::Result<Store> {
-    let store = std::sync::Mutex::new(super::open_store(config)?);
-    super::place_pending_if_idle(&store, config)?;
-    Ok(store.into_inner().unwrap_or_else(|p| p.into_inner()))
-}
 
 pub fn explain(config: &Config, item: i64) -> anyhow::Result<()> {
     let store = placed_store(config)?;
