@@ -372,25 +372,11 @@ async fn refresh_inner(
     // async worker waiting on it would stall every fetch in flight.
     let store = deps.store.clone();
     let waiting = deps.waiting_writers.clone();
-    let id = feed.id;
     let items_in = out.1;
-    let (old_etag, old_modified) = (feed.etag.clone(), feed.last_modified.clone());
-    let old_full = feed.last_full_fetch_at;
+    let row = feed.clone();
     let items_lost = tokio::task::spawn_blocking(move || {
         write_in_turn(&store, &waiting, |s| {
-            // The items went into a group commit that failed meanwhile: keep the validators
-            // they replaced, so the next poll fetches the items again.
-            let lost = items_in.is_some_and(|b| s.batch_lost(b));
-            if lost {
-                update.etag = old_etag;
-                update.last_modified = old_modified;
-                update.last_full_fetch_at = old_full;
-                log.outcome = "error".into();
-                log.error = Some(LOST_ITEMS.into());
-                log.new_items = 0;
-            }
-            s.record_fetch(id, &update, &log)?;
-            Ok(lost)
+            record_bookkeeping(s, &row, items_in, update, log)
         })
     })
     .await??;
@@ -399,6 +385,29 @@ async fn refresh_inner(
         return Ok(RefreshResult::Failed(LOST_ITEMS.into()));
     }
     Ok(result)
+}
+
+/// Writes a feed's bookkeeping after an attempt; returns whether the items it stored were
+/// lost. If they went into a group commit that failed meanwhile (`items_in`), the validators
+/// and full-fetch time they replaced are kept, so the next poll fetches the items again.
+fn record_bookkeeping(
+    s: &mut Store,
+    feed: &FeedRow,
+    items_in: Option<u64>,
+    mut update: FeedUpdate,
+    mut log: FetchLogEntry,
+) -> anyhow::Result<bool> {
+    let lost = items_in.is_some_and(|b| s.batch_lost(b));
+    if lost {
+        update.etag = feed.etag.clone();
+        update.last_modified = feed.last_modified.clone();
+        update.last_full_fetch_at = feed.last_full_fetch_at;
+        log.outcome = "error".into();
+        log.error = Some(LOST_ITEMS.into());
+        log.new_items = 0;
+    }
+    s.record_fetch(feed.id, &update, &log)?;
+    Ok(lost)
 }
 
 /// Why a fetched feed reports failure although it parsed.
@@ -554,4 +563,84 @@ async fn store_entries(
         }))
     })
     .await?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Tags;
+
+    /// A feed fetched once before (validators "old"), now fetched again with validators
+    /// "new": its items go into an open group commit, which is then lost or not, before the
+    /// bookkeeping is written.
+    fn fetch_again(lose_items_batch: bool) -> (Store, bool) {
+        let mut store = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let config = [FeedConfig::new("https://a.example/f", None)];
+        let feed = store.sync_feeds(&config, now).unwrap()[0].clone();
+        let (feed_id, url) = (feed.id, feed.url.clone());
+        let mut first = FeedUpdate::from_row(&feed, now);
+        first.etag = Some("old".into());
+        first.last_full_fetch_at = Some(now - Duration::hours(1));
+        let log = |outcome: &str| FetchLogEntry {
+            feed_id,
+            at: now,
+            url: url.clone(),
+            outcome: outcome.into(),
+            status: Some(200),
+            bytes: 1,
+            duration_ms: 1,
+            new_items: 1,
+            error: None,
+        };
+        store
+            .record_fetch(feed.id, &first, &log("fetched"))
+            .unwrap();
+        let feed = store.feed(feed_id).unwrap();
+
+        let entry = (crate::store::testing::entry("k"), Tags::default());
+        let items_in = store
+            .in_batch(|s| {
+                s.insert_new_items(feed.id, "A", &[entry], now)?;
+                Ok(s.open_batch())
+            })
+            .unwrap();
+        store.end_turn(true).unwrap();
+        if lose_items_batch {
+            crate::store::testing::fail_batch_commit(&mut store);
+        }
+        let mut update = FeedUpdate::from_row(&feed, now);
+        update.etag = Some("new".into());
+        update.last_full_fetch_at = Some(now);
+        let lost = store
+            .in_batch(|s| record_bookkeeping(s, &feed, items_in, update, log("fetched")))
+            .unwrap();
+        store.end_turn(false).unwrap();
+        (store, lost)
+    }
+
+    #[test]
+    fn a_feed_whose_items_were_lost_keeps_its_old_validators() {
+        let (store, lost) = fetch_again(true);
+        assert!(lost);
+        let feed = store.feeds().unwrap().remove(0);
+        assert_eq!(
+            feed.etag.as_deref(),
+            Some("old"),
+            "a 304 next time would lose the items"
+        );
+        assert!(store.unclustered_items().unwrap().is_empty());
+        let log = store.fetch_log(feed.id, 1).unwrap();
+        assert_eq!(log[0].outcome, "error");
+        assert_eq!(log[0].error.as_deref(), Some(LOST_ITEMS));
+    }
+
+    #[test]
+    fn a_feed_whose_items_were_stored_takes_the_new_validators() {
+        let (store, lost) = fetch_again(false);
+        assert!(!lost);
+        let feed = store.feeds().unwrap().remove(0);
+        assert_eq!(feed.etag.as_deref(), Some("new"));
+        assert_eq!(store.unclustered_items().unwrap().len(), 1);
+    }
 }
