@@ -273,7 +273,13 @@ async fn refresh_inner(
             // Whole seconds: what the store keeps, so the report and the row agree.
             let until = until + policy::jittered(Duration::minutes(1), jitter).abs();
             let until = DateTime::from_timestamp(until.timestamp(), 0).unwrap_or(until);
-            lock(&deps.store).postpone(feed.id, until)?;
+            // A turn of the group commit on the blocking pool, like every refresh write: the
+            // lock may be held by another feed's insert.
+            let (store, waiting, id) = (deps.store.clone(), deps.waiting_writers.clone(), feed.id);
+            tokio::task::spawn_blocking(move || {
+                write_in_turn(&store, &waiting, |s| s.postpone(id, until))
+            })
+            .await??;
             return Ok(RefreshResult::Deferred(until));
         }
         FetchOutcome::NotModified {
