@@ -135,6 +135,14 @@ pub struct Decision {
 
 /// One line for `aiwire explain`, e.g. `joined story 3: similar_event, score 0.40 (bar 0.25),
 /// closest items 11, 10, 14`.
+/// Ids as "1, 2, 3", for the explanation of a decision.
+fn comma_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl std::fmt::Display for Decision {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let signal = match self.signal {
@@ -145,12 +153,7 @@ impl std::fmt::Display for Decision {
             Signal::SimilarEvent => "similar_event",
             Signal::AlreadyAssigned => "already_assigned",
         };
-        let items = self
-            .matched
-            .iter()
-            .map(ItemId::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
+        let items = comma_list(&self.matched);
         match (self.signal, self.runner_up) {
             // Only the cold-start rule rejects a story that cleared its bar.
             (Signal::NewStory, Some(other)) if self.score >= self.bar => write!(
@@ -177,12 +180,7 @@ impl std::fmt::Display for Decision {
             ),
         }?;
         if !self.absorbed.is_empty() {
-            let stories = self
-                .absorbed
-                .iter()
-                .map(StoryId::to_string)
-                .collect::<Vec<_>>()
-                .join(", ");
+            let stories = comma_list(&self.absorbed);
             write!(
                 f,
                 "; the story then absorbed story {stories}, which this item also matched"

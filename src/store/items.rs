@@ -480,23 +480,31 @@ mod tests {
         assert!(s.insert_new_items(id, "A", &batch, now).unwrap().is_empty());
     }
 
-    #[test]
-    fn an_absorbed_story_hands_over_its_unpinned_items() {
-        use crate::store::testing::placement;
+    /// A store with one feed holding `keys` as items; the first `stories.len()` of them are
+    /// placed into those stories.
+    fn placed_items(keys: &[&str], stories: &[StoryId]) -> (Store, Vec<ItemId>, DateTime<Utc>) {
         let mut s = Store::open_in_memory().unwrap();
         let now = Utc::now();
         let feed = FeedConfig::new("https://a.example/f", Some("A".into()));
         let id = s.sync_feeds(&[feed], now).unwrap()[0].id;
-        let batch: Vec<_> = ["a", "b", "c", "d", "e"]
+        let batch: Vec<_> = keys
             .iter()
             .map(|k| (entry(k, k), Tags::default()))
             .collect();
         let ids = s.insert_items(id, &batch, now).unwrap();
-        let placed: Vec<_> = [(ids[0], 1), (ids[1], 2), (ids[2], 2)]
+        let placed: Vec<_> = ids
             .iter()
-            .map(|&(item, story)| placement(item, story))
+            .zip(stories)
+            .map(|(&item, &story)| crate::store::testing::placement(item, story))
             .collect();
         s.assign_stories(&placed, now).unwrap();
+        (s, ids, now)
+    }
+
+    #[test]
+    fn an_absorbed_story_hands_over_its_unpinned_items() {
+        use crate::store::testing::placement;
+        let (mut s, ids, now) = placed_items(&["a", "b", "c", "d", "e"], &[1, 2, 2]);
         // An operator pins one item of story 2 in place meanwhile.
         s.conn_mut()
             .unwrap()
@@ -543,20 +551,7 @@ mod tests {
     #[test]
     fn a_merged_story_keeps_what_digests_already_sent_of_both() {
         use crate::store::testing::placement;
-        let mut s = Store::open_in_memory().unwrap();
-        let now = Utc::now();
-        let feed = FeedConfig::new("https://a.example/f", Some("A".into()));
-        let id = s.sync_feeds(&[feed], now).unwrap()[0].id;
-        let batch: Vec<_> = ["a", "b", "c", "d"]
-            .iter()
-            .map(|k| (entry(k, k), Tags::default()))
-            .collect();
-        let ids = s.insert_items(id, &batch, now).unwrap();
-        let placed: Vec<_> = [(ids[0], 1), (ids[1], 2), (ids[2], 3)]
-            .iter()
-            .map(|&(item, story)| placement(item, story))
-            .collect();
-        s.assign_stories(&placed, now).unwrap();
+        let (mut s, ids, now) = placed_items(&["a", "b", "c", "d"], &[1, 2, 3]);
         // "daily" sent stories 1 and 2; "weekly" sent only story 3.
         for (digest, stories) in [
             ("daily", vec![(1, 1, 1), (2, 1, 1)]),
