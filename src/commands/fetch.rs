@@ -83,6 +83,7 @@ pub fn run(
         feeds = reports.len(),
         open_sync_ms = synced.as_millis() as u64,
         refresh_ms = (fetched - synced).as_millis() as u64,
+        store_lock_ms = deps.store_time().as_millis() as u64,
         cluster_tail_ms = (started.elapsed() - fetched).as_millis() as u64,
         "fetch cycle timing"
     );

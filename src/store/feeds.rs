@@ -268,54 +268,56 @@ impl Store {
         u: &FeedUpdate,
         log: &FetchLogEntry,
     ) -> anyhow::Result<()> {
+        // Cached statements: this runs once per feed per cycle inside the group commit, where
+        // parsing the three statements anew was 2% of a cold 1,000-feed cycle's CPU.
         let tx = self.write_tx()?;
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE feeds SET url = ?2, state = ?3, title = ?4, site_link = ?5, etag = ?6, last_modified = ?7,
                 last_full_fetch_at = ?8, next_fetch_at = ?9, interval_secs = ?10, error_count = ?11, last_error = ?12,
                 failing_since = ?13, last_attempt_at = ?14, last_success_at = ?15, redirect_to = ?16, redirect_count = ?17
              WHERE id = ?1",
-            params![
-                id,
-                u.url,
-                u.state.as_str(),
-                u.title,
-                u.site_link,
-                u.etag,
-                u.last_modified,
-                u.last_full_fetch_at.map(ts),
-                ts(u.next_fetch_at),
-                u.interval_secs,
-                u.error_count,
-                u.last_error,
-                u.failing_since.map(ts),
-                ts(u.last_attempt_at),
-                u.last_success_at.map(ts),
-                u.redirect_to,
-                u.redirect_count,
-            ],
-        )?;
-        tx.execute(
+        )?
+        .execute(params![
+            id,
+            u.url,
+            u.state.as_str(),
+            u.title,
+            u.site_link,
+            u.etag,
+            u.last_modified,
+            u.last_full_fetch_at.map(ts),
+            ts(u.next_fetch_at),
+            u.interval_secs,
+            u.error_count,
+            u.last_error,
+            u.failing_since.map(ts),
+            ts(u.last_attempt_at),
+            u.last_success_at.map(ts),
+            u.redirect_to,
+            u.redirect_count,
+        ])?;
+        tx.prepare_cached(
             "INSERT INTO fetch_log (feed_id, at, url, outcome, status, bytes, duration_ms, new_items, error)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                log.feed_id,
-                ts(log.at),
-                log.url,
-                log.outcome,
-                log.status,
-                log.bytes as i64,
-                log.duration_ms as i64,
-                log.new_items as i64,
-                log.error
-            ],
-        )?;
+        )?
+        .execute(params![
+            log.feed_id,
+            ts(log.at),
+            log.url,
+            log.outcome,
+            log.status,
+            log.bytes as i64,
+            log.duration_ms as i64,
+            log.new_items as i64,
+            log.error
+        ])?;
         // Retention by count on top of the daemon's retention by age, so a feed polled every
         // few minutes (or a cron-driven `aiwire fetch` without the daemon) stays bounded.
-        tx.execute(
+        tx.prepare_cached(
             "DELETE FROM fetch_log WHERE feed_id = ?1 AND at < (
                  SELECT at FROM fetch_log WHERE feed_id = ?1 ORDER BY at DESC LIMIT 1 OFFSET ?2)",
-            params![id, FETCH_LOG_PER_FEED as i64 - 1],
-        )?;
+        )?
+        .execute(params![id, FETCH_LOG_PER_FEED as i64 - 1])?;
         tx.commit()?;
         Ok(())
     }

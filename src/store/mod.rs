@@ -147,6 +147,9 @@ impl Store {
 
     fn configure(&self) -> anyhow::Result<()> {
         self.conn.busy_timeout(Duration::from_secs(10))?;
+        // Room for every statement the store caches (rusqlite's default of 16 is about what
+        // it uses; an evicted statement is parsed again on every use).
+        self.conn.set_prepared_statement_cache_capacity(64);
         // Must come before the first table exists (and so before WAL) to take effect on a new
         // database; on an existing one it is a no-op until the next VACUUM.
         self.conn
