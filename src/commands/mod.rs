@@ -36,12 +36,7 @@ pub fn deps(
     store: Arc<Mutex<Store>>,
     tagger: Arc<Tagger>,
 ) -> anyhow::Result<Deps> {
-    Ok(Deps::new(
-        store,
-        Fetcher::new(&config.fetch)?,
-        tagger,
-        config,
-    ))
+    Deps::new(store, Fetcher::new(&config.fetch)?, tagger, config)
 }
 
 /// Places the items stored but not yet in a story (what `aiwire fetch` leaves), so a command

@@ -48,7 +48,8 @@ impl Env {
             Fetcher::with_overrides(&config.fetch, overrides).unwrap(),
             Arc::new(Tagger::builtin().unwrap()),
             Arc::new(config),
-        );
+        )
+        .unwrap();
         Env { deps }
     }
 

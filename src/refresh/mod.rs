@@ -4,7 +4,6 @@
 //! [`crate::fetch::policy`]; this file only applies them.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
@@ -12,11 +11,14 @@ use futures_util::StreamExt;
 
 use crate::config::{Config, FeedConfig, FetchConfig};
 use crate::fetch::policy::{self, CacheHints, IntervalBounds, RedirectDecision};
-use crate::fetch::{Attempt, FetchOutcome, FetchRequest, Fetched, Fetcher, looks_like_html};
-use crate::model::{ClusterItem, DateSource, ParsedEntry, TagInput, Tags};
+use crate::fetch::{Attempt, FetchOutcome, FetchRequest, Fetcher, looks_like_html};
+use crate::model::{ClusterItem, DateSource, FeedId, ParsedEntry, TagInput, Tags};
 use crate::parse::{ParseContext, parse_feed};
-use crate::store::{FeedRow, FeedState, FeedUpdate, FetchLogEntry, Store, lock};
+use crate::store::{FeedRow, FeedState, FeedUpdate, FetchLogEntry, Store};
 use crate::tag::Tagger;
+use writer::Writer;
+
+mod writer;
 
 /// What a refresh needs.
 pub struct Deps {
@@ -24,69 +26,31 @@ pub struct Deps {
     pub fetcher: Fetcher,
     pub tagger: Arc<Tagger>,
     pub config: Arc<Config>,
-    writers: Arc<Writers>,
+    writer: Writer,
 }
 
 impl Deps {
+    /// Also starts the refreshes' writer thread, which ends with the `Deps`.
     pub fn new(
         store: Arc<Mutex<Store>>,
         fetcher: Fetcher,
         tagger: Arc<Tagger>,
         config: Arc<Config>,
-    ) -> Deps {
-        Deps {
+    ) -> anyhow::Result<Deps> {
+        Ok(Deps {
+            writer: Writer::start(store.clone())?,
             store,
             fetcher,
             tagger,
             config,
-            writers: Arc::default(),
-        }
+        })
     }
 
-    /// How long refreshes have held the store lock so far, in total: the serial part of a
-    /// cycle (every feed's SQLite writes), shown in `aiwire fetch`'s timing line.
+    /// How long refreshes' writes have held the store lock so far, in total: the serial part
+    /// of a cycle, shown in `aiwire fetch`'s timing line.
     pub fn store_time(&self) -> std::time::Duration {
-        std::time::Duration::from_nanos(self.writers.held_nanos.load(Ordering::Relaxed))
+        self.writer.busy()
     }
-}
-
-/// The refreshes' side of the store lock.
-#[derive(Default)]
-struct Writers {
-    /// Refreshes waiting for the lock to write: while there are any, a writer leaves the
-    /// group commit open for them (see [`write_in_turn`]).
-    waiting: AtomicUsize,
-    /// Time the lock was held by refreshes, in nanoseconds.
-    held_nanos: AtomicU64,
-}
-
-/// Writes to the store as one turn of a group commit (blocking: call it on the blocking
-/// pool). Feeds finish in bursts; each one's items and bookkeeping join the open transaction,
-/// and the writer that finds nobody else waiting commits it for all (so does one that finds
-/// the batch large or old, see [`Store::end_turn`]). Durability is unchanged where it
-/// matters: a feed's validators are written in the same turn as its items, so a crash before
-/// the commit loses both and the next poll fetches the items again.
-fn write_in_turn<R>(
-    store: &Mutex<Store>,
-    writers: &Writers,
-    write: impl FnOnce(&mut Store) -> anyhow::Result<R>,
-) -> anyhow::Result<R> {
-    writers.waiting.fetch_add(1, Ordering::SeqCst);
-    let mut store = lock(store);
-    writers.waiting.fetch_sub(1, Ordering::SeqCst);
-    let held = std::time::Instant::now();
-    let written = store.in_batch(write);
-    let ended = store.end_turn(writers.waiting.load(Ordering::SeqCst) > 0);
-    // Measured before the unlock: a writer preempted right after it (its successor woken)
-    // would count its successor's turn too.
-    let held = held.elapsed();
-    drop(store);
-    writers
-        .held_nanos
-        .fetch_add(held.as_nanos() as u64, Ordering::Relaxed);
-    let written = written?;
-    ended?;
-    Ok(written)
 }
 
 /// The items a refresh stored, with the group commit they were written in.
@@ -275,194 +239,209 @@ async fn refresh_inner(
     now: DateTime<Utc>,
     out: &mut StoredItems,
 ) -> anyhow::Result<RefreshResult> {
-    let fc = feed_config(&deps.config, feed);
-    let attempt: Attempt = deps
+    let config = &deps.config;
+    let fc = feed_config(config, feed);
+    let mut attempt: Attempt = deps
         .fetcher
-        .fetch(&request(feed, fc, &deps.config.fetch, now))
+        .fetch(&request(feed, fc, &config.fetch, now))
         .await;
-    // Everything after the answer (parsing, tagging, the store's bookkeeping) is CPU work and
-    // SQLite writes: one task on the blocking pool and one group-commit turn per feed, so it
-    // never stalls the fetches in flight (an async worker waiting on the store lock would
-    // stall every one of them). Two tasks and two turns per feed, one for the items and one
-    // for the bookkeeping, cost a cold 1,000-feed cycle 2,000 extra lock hand-overs.
-    let settle = Settle {
-        store: deps.store.clone(),
-        writers: deps.writers.clone(),
-        tagger: deps.tagger.clone(),
-        config: deps.config.clone(),
-        feed: feed.clone(),
-        now,
+    // Parsing and tagging are CPU work: on the blocking pool, so they never stall the fetches
+    // in flight. The writes go to the writer thread, waited for without holding a thread.
+    let parsed = match &mut attempt.outcome {
+        FetchOutcome::Fetched(fetched) => {
+            let doc = Document {
+                body: std::mem::take(&mut fetched.body),
+                final_url: fetched.final_url.clone(),
+                charset: fetched.charset.clone(),
+            };
+            let (tagger, ai_only) = (deps.tagger.clone(), fc.is_some_and(|f| f.ai_only));
+            Some(
+                tokio::task::spawn_blocking(move || parse_and_tag(&tagger, &doc, ai_only, now))
+                    .await?,
+            )
+        }
+        _ => None,
     };
-    let (result, stored) = tokio::task::spawn_blocking(move || settle.run(attempt)).await??;
+    let (result, write) = settle(config, feed, attempt, parsed, now);
+    let feed_id = feed.id;
+    let (result, stored) = match write {
+        Write::Postpone(until) => {
+            deps.writer
+                .write(move |s| s.postpone(feed_id, until))
+                .await?;
+            (result, (Vec::new(), None))
+        }
+        Write::Record(update, log) => {
+            deps.writer
+                .write(move |s| s.record_fetch(feed_id, &update, &log))
+                .await?;
+            (result, (Vec::new(), None))
+        }
+        Write::Store(entries, update, log) => {
+            let source = feed.display_name();
+            deps.writer
+                .write(move |s| {
+                    let items = store_fetched(s, feed_id, &source, &entries, &update, log, now)?;
+                    let batch = s.open_batch();
+                    Ok((RefreshResult::New(items.len()), (items, batch)))
+                })
+                .await?
+        }
+    };
     *out = stored;
     Ok(result)
 }
 
-/// What a fetch attempt's outcome needs to be recorded (on the blocking pool).
-struct Settle {
-    store: Arc<Mutex<Store>>,
-    writers: Arc<Writers>,
-    tagger: Arc<Tagger>,
-    config: Arc<Config>,
-    feed: FeedRow,
-    now: DateTime<Utc>,
+/// What a refresh writes.
+enum Write {
+    /// A host-paused feed: only its next fetch time moves.
+    Postpone(DateTime<Utc>),
+    /// The attempt's bookkeeping and fetch-log line.
+    Record(FeedUpdate, FetchLogEntry),
+    /// A fetched feed's new items, then its bookkeeping, in one turn of the group commit, so
+    /// they are committed or lost together (lost items with kept validators would be answered
+    /// 304 next time, and never fetched again).
+    Store(Vec<(ParsedEntry, Tags)>, FeedUpdate, FetchLogEntry),
 }
 
-impl Settle {
-    /// Applies the scheduling policy to the attempt and writes the result: the feed's new
-    /// items, its bookkeeping and its fetch-log line, in one turn of the group commit, so they
-    /// are committed or lost together (lost items with kept validators would otherwise be
-    /// answered 304 next time, and never fetched again).
-    fn run(self, attempt: Attempt) -> anyhow::Result<(RefreshResult, StoredItems)> {
-        let Settle {
-            store,
-            writers,
-            tagger,
-            config,
-            feed,
-            now,
-        } = self;
-        let cfg = &config.fetch;
-        let fc = feed_config(&config, &feed);
-        let bounds = bounds(cfg, fc);
-        let jitter: f64 = rand::random_range(-1.0..=1.0);
-        let mut update = FeedUpdate::from_row(&feed, now);
-        let mut log = FetchLogEntry {
-            feed_id: feed.id,
-            at: now,
-            url: feed.url.clone(),
-            outcome: String::new(),
-            status: attempt.status,
-            bytes: attempt.bytes,
-            duration_ms: attempt.duration.as_millis() as u64,
-            new_items: 0,
-            error: None,
-        };
-        let stored_interval = feed.interval_secs.map(Duration::seconds);
-        // Entries to insert with the bookkeeping, for a fetched feed.
-        let mut entries = None;
-        let result = match attempt.outcome {
-            FetchOutcome::HostPaused { until } => {
-                // Whole seconds: what the store keeps, so the report and the row agree.
-                let until = until + policy::jittered(Duration::minutes(1), jitter).abs();
-                let until = DateTime::from_timestamp(until.timestamp(), 0).unwrap_or(until);
-                write_in_turn(&store, &writers, |s| s.postpone(feed.id, until))?;
-                return Ok((RefreshResult::Deferred(until), (Vec::new(), None)));
+/// Applies the scheduling policy to a fetch attempt (and what its document parsed into):
+/// how the refresh ended and what to write. Pure but for the jitter drawn here.
+fn settle(
+    config: &Config,
+    feed: &FeedRow,
+    attempt: Attempt,
+    parsed: Option<Result<Parsed, String>>,
+    now: DateTime<Utc>,
+) -> (RefreshResult, Write) {
+    let cfg = &config.fetch;
+    let fc = feed_config(config, feed);
+    let bounds = bounds(cfg, fc);
+    let jitter: f64 = rand::random_range(-1.0..=1.0);
+    let mut update = FeedUpdate::from_row(feed, now);
+    let mut log = FetchLogEntry {
+        feed_id: feed.id,
+        at: now,
+        url: feed.url.clone(),
+        outcome: String::new(),
+        status: attempt.status,
+        bytes: attempt.bytes,
+        duration_ms: attempt.duration.as_millis() as u64,
+        new_items: 0,
+        error: None,
+    };
+    let stored_interval = feed.interval_secs.map(Duration::seconds);
+    // The entries to store, for a fetched feed.
+    let mut entries = None;
+    let result = match attempt.outcome {
+        FetchOutcome::HostPaused { until } => {
+            // Whole seconds: what the store keeps, so the report and the row agree.
+            let until = until + policy::jittered(Duration::minutes(1), jitter).abs();
+            let until = DateTime::from_timestamp(until.timestamp(), 0).unwrap_or(until);
+            return (RefreshResult::Deferred(until), Write::Postpone(until));
+        }
+        FetchOutcome::NotModified {
+            hints,
+            etag,
+            last_modified,
+        } => {
+            update.etag = etag.or(update.etag);
+            update.last_modified = last_modified.or(update.last_modified);
+            let interval = policy::poll_interval(None, stored_interval, &hints, bounds);
+            mark_healthy(
+                &mut update,
+                now,
+                interval,
+                policy::next_poll(now, interval, bounds, jitter),
+            );
+            log.outcome = "not_modified".into();
+            RefreshResult::NotModified
+        }
+        FetchOutcome::Fetched(fetched) => match parsed {
+            None => unreachable!("a fetched document is parsed before it is settled"),
+            Some(Err(error)) => {
+                record_failure(&mut update, &mut log, error.clone(), cfg, jitter);
+                RefreshResult::Failed(error)
             }
-            FetchOutcome::NotModified {
-                hints,
-                etag,
-                last_modified,
-            } => {
-                update.etag = etag.or(update.etag);
-                update.last_modified = last_modified.or(update.last_modified);
-                let interval = policy::poll_interval(None, stored_interval, &hints, bounds);
+            Some(Ok(parsed)) => {
+                let hints = CacheHints {
+                    ttl: parsed.ttl,
+                    ..fetched.hints
+                };
+                let interval = policy::poll_interval(parsed.gap, stored_interval, &hints, bounds);
                 mark_healthy(
                     &mut update,
                     now,
                     interval,
                     policy::next_poll(now, interval, bounds, jitter),
                 );
-                log.outcome = "not_modified".into();
-                RefreshResult::NotModified
+                update.title = parsed.title.or(update.title);
+                update.site_link = parsed.site_link.or(update.site_link);
+                update.etag = fetched.etag;
+                update.last_modified = fetched.last_modified;
+                update.last_full_fetch_at = Some(now);
+                log.outcome = "fetched".into();
+                entries = Some(parsed.entries);
+                // The count of new items is known once they are inserted.
+                RefreshResult::New(0)
             }
-            FetchOutcome::Fetched(fetched) => {
-                let ai_only = fc.is_some_and(|f| f.ai_only);
-                match parse_and_tag(&tagger, &fetched, ai_only, now) {
-                    Err(error) => {
-                        record_failure(&mut update, &mut log, error.clone(), cfg, jitter);
-                        RefreshResult::Failed(error)
-                    }
-                    Ok(parsed) => {
-                        let hints = CacheHints {
-                            ttl: parsed.ttl,
-                            ..fetched.hints
-                        };
-                        let interval =
-                            policy::poll_interval(parsed.gap, stored_interval, &hints, bounds);
-                        mark_healthy(
-                            &mut update,
-                            now,
-                            interval,
-                            policy::next_poll(now, interval, bounds, jitter),
-                        );
-                        update.title = parsed.title.or(update.title);
-                        update.site_link = parsed.site_link.or(update.site_link);
-                        update.etag = fetched.etag;
-                        update.last_modified = fetched.last_modified;
-                        update.last_full_fetch_at = Some(now);
-                        log.outcome = "fetched".into();
-                        entries = Some(parsed.entries);
-                        // The count of new items is known once they are inserted.
-                        RefreshResult::New(0)
-                    }
-                }
-            }
-            FetchOutcome::Gone => {
-                let wait = policy::jittered(cfg.gone_interval.as_chrono(), jitter);
-                let error = format!(
-                    "410 Gone: the publisher removed this feed; still tried every {}",
-                    cfg.gone_interval
-                );
-                record_failure(&mut update, &mut log, error, cfg, jitter);
-                update.state = FeedState::Gone;
-                update.next_fetch_at = now + wait;
-                log.outcome = "gone".into();
-                RefreshResult::Gone
-            }
-            FetchOutcome::RateLimited {
-                status,
-                retry_after,
-            } => {
-                let error = match retry_after {
-                    Some(d) => format!("rate limited ({status}), Retry-After {}s", d.num_seconds()),
-                    None => format!("rate limited ({status}) without Retry-After"),
-                };
-                record_failure(&mut update, &mut log, error, cfg, jitter);
-                if let Some(d) = retry_after {
-                    update.next_fetch_at =
-                        now + policy::retry_after_delay(d, cfg.max_backoff.as_chrono());
-                }
-                log.outcome = "rate_limited".into();
-                RefreshResult::RateLimited(update.next_fetch_at)
-            }
-            FetchOutcome::Failed(error) => {
-                let error = error.to_string();
-                record_failure(&mut update, &mut log, error.clone(), cfg, jitter);
-                RefreshResult::Failed(error)
-            }
-        };
-        if matches!(result, RefreshResult::New(_) | RefreshResult::NotModified) {
-            follow_permanent_redirect(&mut update, &feed, attempt.moved_to.as_deref(), cfg);
+        },
+        FetchOutcome::Gone => {
+            let wait = policy::jittered(cfg.gone_interval.as_chrono(), jitter);
+            let error = format!(
+                "410 Gone: the publisher removed this feed; still tried every {}",
+                cfg.gone_interval
+            );
+            record_failure(&mut update, &mut log, error, cfg, jitter);
+            update.state = FeedState::Gone;
+            update.next_fetch_at = now + wait;
+            log.outcome = "gone".into();
+            RefreshResult::Gone
         }
-        let source = feed.display_name();
-        write_in_turn(&store, &writers, |s| {
-            let items = match &entries {
-                Some(entries) => store_fetched(s, &feed, &source, entries, &update, log, now)?,
-                None => {
-                    s.record_fetch(feed.id, &update, &log)?;
-                    return Ok((result, (Vec::new(), None)));
-                }
+        FetchOutcome::RateLimited {
+            status,
+            retry_after,
+        } => {
+            let error = match retry_after {
+                Some(d) => format!("rate limited ({status}), Retry-After {}s", d.num_seconds()),
+                None => format!("rate limited ({status}) without Retry-After"),
             };
-            let batch = s.open_batch();
-            Ok((RefreshResult::New(items.len()), (items, batch)))
-        })
+            record_failure(&mut update, &mut log, error, cfg, jitter);
+            if let Some(d) = retry_after {
+                update.next_fetch_at =
+                    now + policy::retry_after_delay(d, cfg.max_backoff.as_chrono());
+            }
+            log.outcome = "rate_limited".into();
+            RefreshResult::RateLimited(update.next_fetch_at)
+        }
+        FetchOutcome::Failed(error) => {
+            let error = error.to_string();
+            record_failure(&mut update, &mut log, error.clone(), cfg, jitter);
+            RefreshResult::Failed(error)
+        }
+    };
+    if matches!(result, RefreshResult::New(_) | RefreshResult::NotModified) {
+        follow_permanent_redirect(&mut update, feed, attempt.moved_to.as_deref(), cfg);
     }
+    let write = match entries {
+        Some(entries) => Write::Store(entries, update, log),
+        None => Write::Record(update, log),
+    };
+    (result, write)
 }
 
 /// Writes a fetched feed's new items, then its bookkeeping with the count of new items.
 fn store_fetched(
     s: &mut Store,
-    feed: &FeedRow,
+    feed: FeedId,
     source: &str,
     entries: &[(ParsedEntry, Tags)],
     update: &FeedUpdate,
     mut log: FetchLogEntry,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<ClusterItem>> {
-    let items = s.insert_new_items(feed.id, source, entries, now)?;
+    let items = s.insert_new_items(feed, source, entries, now)?;
     log.new_items = items.len() as u64;
-    s.record_fetch(feed.id, update, &log)?;
+    s.record_fetch(feed, update, &log)?;
     Ok(items)
 }
 
@@ -541,6 +520,13 @@ fn follow_permanent_redirect(
     }
 }
 
+/// A fetched document's bytes, and what its parsing needs to know.
+struct Document {
+    body: Vec<u8>,
+    final_url: String,
+    charset: Option<String>,
+}
+
 /// A fetched document, parsed and tagged, before anything is written.
 struct Parsed {
     entries: Vec<(ParsedEntry, Tags)>,
@@ -554,7 +540,7 @@ struct Parsed {
 /// a document that is not a feed.
 fn parse_and_tag(
     tagger: &Tagger,
-    fetched: &Fetched,
+    fetched: &Document,
     ai_only: bool,
     now: DateTime<Utc>,
 ) -> Result<Parsed, String> {
@@ -637,7 +623,7 @@ mod tests {
         update.last_full_fetch_at = Some(now);
         let entry = (crate::store::testing::entry("k"), Tags::default());
         let items = store
-            .in_batch(|s| store_fetched(s, &feed, "A", &[entry], &update, log, now))
+            .in_batch(|s| store_fetched(s, feed.id, "A", &[entry], &update, log, now))
             .unwrap();
         assert_eq!(items.len(), 1);
         store.end_turn(true).unwrap();
