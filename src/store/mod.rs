@@ -415,6 +415,51 @@ mod tests {
         assert!(err.contains("already running"), "{err}");
     }
 
+    /// A database written by version 4 (tags checked with an IN list) keeps its tags through
+    /// migration 5, and the rebuilt check still refuses an unknown kind.
+    #[test]
+    fn item_tags_survive_the_rebuild_of_their_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON;").unwrap();
+        for m in migrations().into_iter().filter(|m| m.version <= 4) {
+            conn.execute_batch(m.sql).unwrap();
+        }
+        conn.execute_batch(
+            "PRAGMA user_version = 4;
+             INSERT INTO feeds (id, config_url, url, created_at) VALUES (1, 'u', 'u', 0);
+             INSERT INTO items (id, feed_id, key, title, published_at, date_source, first_seen_at)
+                 VALUES (7, 1, 'k', 't', 0, 'feed', 0);
+             INSERT INTO item_tags (item_id, kind, name) VALUES (7, 'company', 'OpenAI'), (7, 'model', 'GPT-4');",
+        )
+        .unwrap();
+        drop(conn);
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), latest_version());
+        let tags: Vec<(String, String)> = s
+            .conn()
+            .prepare("SELECT kind, name FROM item_tags WHERE item_id = 7 ORDER BY kind")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            tags,
+            [
+                ("company".into(), "OpenAI".into()),
+                ("model".into(), "GPT-4".into())
+            ]
+        );
+        let bad = s.conn().execute(
+            "INSERT INTO item_tags (item_id, kind, name) VALUES (7, 'place', 'Paris')",
+            [],
+        );
+        assert!(bad.is_err(), "an unknown tag kind must be refused");
+        assert_eq!(s.integrity_check().unwrap(), "ok");
+    }
+
     #[test]
     fn reopening_is_idempotent() {
         let dir = tempfile::tempdir().unwrap();
