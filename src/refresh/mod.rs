@@ -12,9 +12,9 @@ use futures_util::StreamExt;
 use crate::config::{Config, FeedConfig, FetchConfig};
 use crate::fetch::policy::{self, CacheHints, IntervalBounds, RedirectDecision};
 use crate::fetch::{Attempt, FetchOutcome, FetchRequest, Fetcher, looks_like_html};
-use crate::model::{ClusterItem, DateSource, FeedId, ParsedEntry, TagInput, Tags};
+use crate::model::{ClusterItem, DateSource, FeedId, ItemId, ParsedEntry, TagInput, Tags};
 use crate::parse::{ParseContext, parse_feed};
-use crate::store::{FeedRow, FeedState, FeedUpdate, FetchLogEntry, Store};
+use crate::store::{FeedRow, FeedState, FeedUpdate, FetchLogEntry, Store, new_cluster_items};
 use crate::tag::Tagger;
 use writer::Writer;
 
@@ -278,14 +278,17 @@ async fn refresh_inner(
             (result, (Vec::new(), None))
         }
         Write::Store(entries, update, log) => {
-            let source = feed.display_name();
-            deps.writer
+            // The entries come back from the writer, so that building the items for the
+            // clusterer and dropping the rest happen here, outside the serial write path.
+            let (new, batch, entries) = deps
+                .writer
                 .write(move |s| {
-                    let items = store_fetched(s, feed_id, &source, &entries, &update, log, now)?;
-                    let batch = s.open_batch();
-                    Ok((RefreshResult::New(items.len()), (items, batch)))
+                    let new = store_fetched(s, feed_id, &entries, &update, log, now)?;
+                    Ok((new, s.open_batch(), entries))
                 })
-                .await?
+                .await?;
+            let items = new_cluster_items(&feed.display_name(), entries, &new);
+            (RefreshResult::New(items.len()), (items, batch))
         }
     };
     *out = stored;
@@ -429,20 +432,20 @@ fn settle(
     (result, write)
 }
 
-/// Writes a fetched feed's new items, then its bookkeeping with the count of new items.
+/// Writes a fetched feed's new items, then its bookkeeping with the count of new items;
+/// returns the new entries' indexes and ids ([`Store::insert_entries`]).
 fn store_fetched(
     s: &mut Store,
     feed: FeedId,
-    source: &str,
     entries: &[(ParsedEntry, Tags)],
     update: &FeedUpdate,
     mut log: FetchLogEntry,
     now: DateTime<Utc>,
-) -> anyhow::Result<Vec<ClusterItem>> {
-    let items = s.insert_new_items(feed, source, entries, now)?;
-    log.new_items = items.len() as u64;
+) -> anyhow::Result<Vec<(usize, ItemId)>> {
+    let new = s.insert_entries(feed, entries, now)?;
+    log.new_items = new.len() as u64;
     s.record_fetch(feed, update, &log)?;
-    Ok(items)
+    Ok(new)
 }
 
 fn mark_healthy(
@@ -623,7 +626,7 @@ mod tests {
         update.last_full_fetch_at = Some(now);
         let entry = (crate::store::testing::entry("k"), Tags::default());
         let items = store
-            .in_batch(|s| store_fetched(s, feed.id, "A", &[entry], &update, log, now))
+            .in_batch(|s| store_fetched(s, feed.id, &[entry], &update, log, now))
             .unwrap();
         assert_eq!(items.len(), 1);
         store.end_turn(true).unwrap();
