@@ -100,3 +100,58 @@ fn run(store: &Mutex<Store>, jobs: &mpsc::Receiver<Job>, shared: &Shared) {
     }
     // Nothing is left open: the last write found no other queued and committed.
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::config::FeedConfig;
+    use crate::model::Tags;
+    use crate::store::testing;
+
+    /// A store in a file with one feed, and a second connection to read what is committed.
+    fn store() -> (tempfile::TempDir, Arc<Mutex<Store>>, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("a.db")).unwrap();
+        let feed = FeedConfig::new("https://a.example/f", None);
+        let feed = store.sync_feeds(&[feed], Utc::now()).unwrap()[0].id;
+        (dir, Arc::new(Mutex::new(store)), feed)
+    }
+
+    fn committed_items(dir: &tempfile::TempDir) -> i64 {
+        rusqlite::Connection::open(dir.path().join("a.db"))
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM items", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    fn insert(key: String, feed: i64) -> impl FnOnce(&mut Store) -> anyhow::Result<usize> + Send {
+        let entry = (testing::entry(&key), Tags::default());
+        move |s| Ok(s.insert_entries(feed, &[entry], Utc::now())?.len())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_sent_together_are_all_committed_when_the_last_returns() {
+        let (dir, store, feed) = store();
+        let writer = Writer::start(store.clone()).unwrap();
+        let writes = (0..40).map(|i| writer.write(insert(format!("k{i}"), feed)));
+        let written = futures_util::future::join_all(writes).await;
+        assert!(written.iter().all(|w| matches!(w, Ok(1))), "{written:?}");
+        assert_eq!(committed_items(&dir), 40, "no batch may be left open");
+        assert_eq!(lock(&store).open_batch(), None);
+        assert!(writer.busy() > Duration::ZERO);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_write_fails_only_its_caller() {
+        let (dir, store, feed) = store();
+        let writer = Writer::start(store).unwrap();
+        let failed = writer
+            .write(|_: &mut Store| -> anyhow::Result<()> { panic!("a bug in a write") })
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(writer.write(insert("after".into(), feed)).await.unwrap(), 1);
+        assert_eq!(committed_items(&dir), 1, "the writer goes on after a panic");
+    }
+}
