@@ -466,6 +466,15 @@ mod tests {
     /// An `IN` list of three or more constants in a CHECK compiles to an ephemeral b-tree
     /// built for every row (item_tags' kind check did, until migration 5): a fifth of the
     /// serial write path of a fetch cycle.
+    /// An empty store with one feed, named "A"; its id; now.
+    fn store_with_feed() -> (Store, FeedId, DateTime<Utc>) {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let feed = FeedConfig::new("https://a.example/f", Some("A".into()));
+        let id = s.sync_feeds(&[feed], now).unwrap()[0].id;
+        (s, id, now)
+    }
+
     #[test]
     fn hot_inserts_use_no_ephemeral_tables() {
         let s = Store::open_in_memory().unwrap();
@@ -487,10 +496,7 @@ mod tests {
 
     #[test]
     fn items_are_stored_once_per_feed_and_key() {
-        let mut s = Store::open_in_memory().unwrap();
-        let now = Utc::now();
-        let feed = FeedConfig::new("https://a.example/f", Some("A".into()));
-        let id = s.sync_feeds(&[feed], now).unwrap()[0].id;
+        let (mut s, id, now) = store_with_feed();
         let tags = Tags {
             companies: vec!["Microsoft".into()],
             ..Tags::default()
@@ -512,10 +518,7 @@ mod tests {
 
     #[test]
     fn new_items_are_handed_back_as_they_read_back() {
-        let mut s = Store::open_in_memory().unwrap();
-        let now = Utc::now();
-        let feed = FeedConfig::new("https://a.example/f", Some("A".into()));
-        let id = s.sync_feeds(&[feed], now).unwrap()[0].id;
+        let (mut s, id, now) = store_with_feed();
         let tags = Tags {
             companies: vec!["OpenAI".into(), "Microsoft".into(), "OpenAI".into()],
             people: vec!["Mustafa Suleyman".into()],
@@ -547,10 +550,7 @@ mod tests {
     /// the new ones, with their ids, exactly as they read back.
     #[test]
     fn items_built_from_returned_entries_are_the_new_ones() {
-        let mut s = Store::open_in_memory().unwrap();
-        let now = Utc::now();
-        let feed = FeedConfig::new("https://a.example/f", Some("A".into()));
-        let id = s.sync_feeds(&[feed], now).unwrap()[0].id;
+        let (mut s, id, now) = store_with_feed();
         s.insert_items(id, &[(entry("a", "A"), Tags::default())], now)
             .unwrap();
         let tags = Tags {
@@ -579,10 +579,7 @@ mod tests {
     /// A store with one feed holding `keys` as items; the first `stories.len()` of them are
     /// placed into those stories.
     fn placed_items(keys: &[&str], stories: &[StoryId]) -> (Store, Vec<ItemId>, DateTime<Utc>) {
-        let mut s = Store::open_in_memory().unwrap();
-        let now = Utc::now();
-        let feed = FeedConfig::new("https://a.example/f", Some("A".into()));
-        let id = s.sync_feeds(&[feed], now).unwrap()[0].id;
+        let (mut s, id, now) = store_with_feed();
         let batch: Vec<_> = keys
             .iter()
             .map(|k| (entry(k, k), Tags::default()))
