@@ -186,8 +186,8 @@ pub async fn refresh_feed(deps: &Deps, feed: &FeedRow, now: DateTime<Utc>) -> Re
         },
         Err(e) => {
             tracing::warn!(feed = %name, error = %format!("{e:#}"), "Feed refresh failed.");
-            // Items stored before the error are still pending in the store, where the
-            // pipeline's last sweep finds them.
+            // Nothing of this refresh was written, or its batch was lost with it: the feed's
+            // row is unchanged, so the next poll tries it again in full.
             RefreshReport {
                 feed: name,
                 result: RefreshResult::Failed(format!("{e:#}")),
@@ -359,13 +359,14 @@ fn settle(
             log.outcome = "not_modified".into();
             RefreshResult::NotModified
         }
-        FetchOutcome::Fetched(fetched) => match parsed {
-            None => unreachable!("a fetched document is parsed before it is settled"),
-            Some(Err(error)) => {
+        FetchOutcome::Fetched(fetched) => match parsed
+            .unwrap_or_else(|| Err(format!("{} was fetched but not parsed", fetched.final_url)))
+        {
+            Err(error) => {
                 record_failure(&mut update, &mut log, error.clone(), cfg, jitter);
                 RefreshResult::Failed(error)
             }
-            Some(Ok(parsed)) => {
+            Ok(parsed) => {
                 let hints = CacheHints {
                     ttl: parsed.ttl,
                     ..fetched.hints
