@@ -119,11 +119,13 @@ mod tests {
         (dir, Arc::new(Mutex::new(store)), feed)
     }
 
-    fn committed_items(dir: &tempfile::TempDir) -> i64 {
-        rusqlite::Connection::open(dir.path().join("a.db"))
+    /// What another connection sees.
+    fn committed_items(dir: &tempfile::TempDir) -> usize {
+        Store::open(&dir.path().join("a.db"))
             .unwrap()
-            .query_row("SELECT COUNT(*) FROM items", [], |r| r.get(0))
+            .unclustered_items()
             .unwrap()
+            .len()
     }
 
     fn insert(key: String, feed: i64) -> impl FnOnce(&mut Store) -> anyhow::Result<usize> + Send {
