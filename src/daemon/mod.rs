@@ -3,9 +3,10 @@
 //! the daily upkeep and the optional HTTP listener side by side.
 //!
 //! SIGTERM/SIGINT: no new work starts, in-flight fetches and deliveries get [`SHUTDOWN_GRACE`]
-//! to finish, then the WAL is checkpointed and the database closed. SIGHUP: the config is
-//! loaded and checked off to the side; only a config that loads, validates and builds its
-//! fetcher and mailer replaces the running one (feeds synced, digests rescheduled).
+//! to finish, then the refreshes' queued store writes are run, the WAL is checkpointed and the
+//! database closed. SIGHUP: the config is loaded and checked off to the side; only a config
+//! that loads, validates and builds its fetcher and mailer replaces the running one (feeds
+//! synced, digests rescheduled).
 //! The store mutex is never held across an `.await`.
 
 pub mod digest_loop;
@@ -186,6 +187,10 @@ async fn supervise(
             );
             abort.abort();
         }
+    }
+    let deps = generation_tx.borrow().deps.clone();
+    if let Err(e) = deps.flush_writes().await {
+        tracing::warn!(error = %format!("{e:#}"), "finishing the queued store writes at shutdown failed");
     }
     {
         let mut store = lock(&shared.store);

@@ -46,6 +46,13 @@ impl Deps {
         })
     }
 
+    /// Waits until every refresh write sent so far has run and been committed (the daemon's
+    /// shutdown does, before it checkpoints the WAL: refreshes it abandoned may have left
+    /// writes queued).
+    pub async fn flush_writes(&self) -> anyhow::Result<()> {
+        self.writer.flush().await
+    }
+
     /// How long refreshes' writes have held the store lock so far, in total: the serial part
     /// of a cycle, shown in `aiwire fetch`'s timing line.
     pub fn store_time(&self) -> std::time::Duration {

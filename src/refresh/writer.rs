@@ -22,9 +22,13 @@ use crate::store::{Store, lock};
 /// writes are queued behind it (so the group commit can stay open for them).
 type Job = Box<dyn FnOnce(&mut Store, bool) + Send>;
 
-/// Handle to the writer thread; the thread ends when the handle is dropped.
+/// Handle to the writer thread. Dropping it waits for the thread to run what is queued and
+/// end: the thread holds a handle to the store, and the store must be closed (its last batch
+/// committed, the WAL checkpointed) by whoever drops the last handle before the process
+/// exits, not by a detached thread the process does not wait for.
 pub struct Writer {
-    jobs: mpsc::Sender<Job>,
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
     shared: Arc<Shared>,
 }
 
@@ -42,11 +46,15 @@ impl Writer {
         let (tx, rx) = mpsc::channel::<Job>();
         let shared = Arc::new(Shared::default());
         let thread_shared = shared.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("aiwire-writer".into())
             .spawn(move || run(&store, &rx, &thread_shared))
             .context("starting the store writer thread")?;
-        Ok(Writer { jobs: tx, shared })
+        Ok(Writer {
+            jobs: Some(tx),
+            thread: Some(thread),
+            shared,
+        })
     }
 
     /// Runs `write` as one turn of the group commit ([`Store::in_batch`], then
@@ -63,7 +71,8 @@ impl Writer {
             let _ = tx.send(ended.and(written));
         });
         self.shared.queued.fetch_add(1, Ordering::SeqCst);
-        if self.jobs.send(job).is_err() {
+        let sent = self.jobs.as_ref().map(|jobs| jobs.send(job));
+        if !matches!(sent, Some(Ok(()))) {
             self.shared.queued.fetch_sub(1, Ordering::SeqCst);
             anyhow::bail!("the store writer thread has stopped");
         }
@@ -71,10 +80,28 @@ impl Writer {
             .map_err(|_| anyhow::anyhow!("the store writer failed on this write (see the log)"))?
     }
 
+    /// Waits until every write sent before has run and been committed (an empty write, sent
+    /// last, finds nothing queued behind it and commits).
+    pub async fn flush(&self) -> anyhow::Result<()> {
+        self.write(|_| Ok(())).await
+    }
+
     /// How long the thread has held the store lock so far, in total: the serial part of a
     /// fetch cycle.
     pub fn busy(&self) -> Duration {
         Duration::from_nanos(self.shared.held_nanos.load(Ordering::Relaxed))
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Closing the queue ends the thread once it has run every write sent before.
+        drop(self.jobs.take());
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the store writer thread ended with a panic");
+        }
     }
 }
 
@@ -98,7 +125,8 @@ fn run(store: &Mutex<Store>, jobs: &mpsc::Receiver<Job>, shared: &Shared) {
             tracing::error!("a store write panicked; its batch of writes was rolled back");
         }
     }
-    // Nothing is left open: the last write found no other queued and committed.
+    // Nothing is left open: the last write found no other queued and committed. The
+    // thread's handle to the store is dropped here, before `Writer::drop` returns.
 }
 
 #[cfg(test)]
@@ -146,7 +174,7 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_panicking_write_fails_only_its_caller() {
+    async fn a_panicking_write_fails_its_caller_and_the_writer_goes_on() {
         let (dir, store, feed) = store();
         let writer = Writer::start(store).unwrap();
         let failed = writer
@@ -155,5 +183,21 @@ mod tests {
         assert!(failed.is_err());
         assert_eq!(writer.write(insert("after".into(), feed)).await.unwrap(), 1);
         assert_eq!(committed_items(&dir), 1, "the writer goes on after a panic");
+    }
+
+    /// A one-shot command drops its `Deps` and then the store: the store must be closed by
+    /// then (the writer thread's handle to it released), or the process exits with the
+    /// database still open.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn dropping_the_writer_releases_the_store() {
+        let (_dir, store, feed) = store();
+        let writer = Writer::start(store.clone()).unwrap();
+        writer.write(insert("k".into(), feed)).await.unwrap();
+        drop(writer);
+        assert_eq!(
+            Arc::strong_count(&store),
+            1,
+            "the writer thread still holds the store"
+        );
     }
 }
