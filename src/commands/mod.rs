@@ -67,9 +67,9 @@ pub fn place_pending(store: &Mutex<Store>, config: &Config) -> anyhow::Result<()
     Ok(())
 }
 
-/// Threads for blocking work (parsing and storing a feed, SQLite, DNS lookups). Storing is
-/// serialised by the store's lock anyway, so more threads than this only add stacks and malloc
-/// arenas: tokio's default of 512 let a 1,000-feed cycle start about 25 threads.
+/// Threads for blocking work (parsing and tagging a feed, SQLite reads, DNS lookups; a fetch
+/// cycle's writes run on the refreshes' writer thread). More threads than this only add
+/// stacks and malloc arenas: tokio's default of 512 let a 1,000-feed cycle start about 25.
 const BLOCKING_THREADS: usize = 8;
 
 /// The tokio runtime of every command, the daemon included: two workers (fetching is I/O).

@@ -11,7 +11,7 @@ use rusqlite::Connection;
 use super::Store;
 
 /// A transaction left open across the writes of several callers, so that a burst of small
-/// writes (a fetch cycle stores each feed's items and bookkeeping separately) shares one
+/// writes (a fetch cycle writes each feed's items and bookkeeping as one turn) shares one
 /// commit.
 pub(super) struct Batch {
     seq: u64,
@@ -141,12 +141,21 @@ impl Store {
         Ok(())
     }
 
-    /// Rolls the open group commit back and remembers its number as lost.
+    /// Rolls the open group commit back and remembers its number as lost. Said in the log:
+    /// the feeds whose writes were in it reported success and left no fetch-log line (it was
+    /// rolled back with their items), so this is the trace of why they are fetched in full
+    /// again at their next poll.
     pub(super) fn lose_open_batch(&mut self) {
         if let Some(b) = self.batch.take() {
             if !self.conn.is_autocommit() {
                 let _ = self.conn.execute_batch("ROLLBACK");
             }
+            tracing::error!(
+                path = %self.path.display(),
+                batch = b.seq,
+                writes = b.writes,
+                "a group commit was rolled back: the feeds written in it are fetched again in full at their next poll"
+            );
             self.lost.push(b.seq);
         }
     }
@@ -157,8 +166,8 @@ impl Store {
     }
 
     /// Whether group commit `seq` failed and was rolled back. Item ids handed out inside a
-    /// lost batch do not exist (and may be given to other items), and a feed whose items were
-    /// in it must not keep the validators of that fetch.
+    /// lost batch do not exist (and may be given to other items): whoever holds ids from a
+    /// batch (the clustering pipeline) checks this once the batch is committed.
     pub fn batch_lost(&self, seq: u64) -> bool {
         self.lost.contains(&seq)
     }

@@ -463,9 +463,6 @@ mod tests {
         }
     }
 
-    /// An `IN` list of three or more constants in a CHECK compiles to an ephemeral b-tree
-    /// built for every row (item_tags' kind check did, until migration 5): a fifth of the
-    /// serial write path of a fetch cycle.
     /// An empty store with one feed, named "A"; its id; now.
     fn store_with_feed() -> (Store, FeedId, DateTime<Utc>) {
         let mut s = Store::open_in_memory().unwrap();
@@ -475,6 +472,9 @@ mod tests {
         (s, id, now)
     }
 
+    /// An `IN` list of three or more constants in a CHECK compiles to an ephemeral b-tree
+    /// built for every row (item_tags' kind check did, until migration 5): a fifth of the
+    /// serial write path of a fetch cycle.
     #[test]
     fn hot_inserts_use_no_ephemeral_tables() {
         let s = Store::open_in_memory().unwrap();
