@@ -168,8 +168,9 @@ impl Store {
     }
 
     /// [`Store::insert_items`], returning the new items as the clusterer would read them back
-    /// (see [`new_cluster_item`]), so that they can be placed without a round trip through
-    /// the database. `source` is the feed's display name.
+    /// (see [`new_cluster_item`]). `source` is the feed's display name. For tests: the
+    /// refresh path builds the items outside the writer ([`Store::insert_entries`]).
+    #[cfg(test)]
     pub fn insert_new_items(
         &mut self,
         feed: FeedId,
