@@ -21,6 +21,9 @@ async fn ok_then_not_modified_with_validators_sent() {
     let server = Server::start(conditional(THREE, "\"v1\"")).await;
     let env = Env::new(&[server.url("/feed.xml")], PRIVATE_OK);
     assert_eq!(env.refresh(0, now()).await, RefreshResult::New(3));
+    // The items and the validators that came with them are one write (one turn of a group
+    // commit), so they are committed or lost together.
+    assert_eq!(env.deps.store_writes(), 1);
     let row = env.feed(0);
     assert_eq!(row.etag.as_deref(), Some("\"v1\""));
     assert_eq!(

@@ -84,6 +84,7 @@ pub fn run(
         open_sync_ms = synced.as_millis() as u64,
         refresh_ms = (fetched - synced).as_millis() as u64,
         store_lock_ms = deps.store_time().as_millis() as u64,
+        store_writes = deps.store_writes(),
         cluster_tail_ms = (started.elapsed() - fetched).as_millis() as u64,
         "fetch cycle timing"
     );

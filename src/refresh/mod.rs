@@ -53,6 +53,11 @@ impl Deps {
         self.writer.flush().await
     }
 
+    /// How many writes refreshes have made so far: one per refresh, whatever its outcome.
+    pub fn store_writes(&self) -> u64 {
+        self.writer.writes()
+    }
+
     /// How long refreshes' writes have held the store lock so far, in total: the serial part
     /// of a cycle, shown in `aiwire fetch`'s timing line.
     pub fn store_time(&self) -> std::time::Duration {

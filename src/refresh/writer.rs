@@ -38,6 +38,8 @@ struct Shared {
     queued: AtomicUsize,
     /// Time the thread held the store lock, in nanoseconds.
     held_nanos: AtomicU64,
+    /// Writes run (turns of the group commit).
+    runs: AtomicU64,
 }
 
 impl Writer {
@@ -86,6 +88,12 @@ impl Writer {
         self.write(|_| Ok(())).await
     }
 
+    /// How many writes the thread has run so far (one per refresh: a fetched feed's items and
+    /// bookkeeping are one write).
+    pub fn writes(&self) -> u64 {
+        self.shared.runs.load(Ordering::Relaxed)
+    }
+
     /// How long the thread has held the store lock so far, in total: the serial part of a
     /// fetch cycle.
     pub fn busy(&self) -> Duration {
@@ -121,6 +129,7 @@ fn run(store: &Mutex<Store>, jobs: &mpsc::Receiver<Job>, shared: &Shared) {
         shared
             .held_nanos
             .fetch_add(held.as_nanos() as u64, Ordering::Relaxed);
+        shared.runs.fetch_add(1, Ordering::Relaxed);
         if run.is_err() {
             tracing::error!("a store write panicked; its batch of writes was rolled back");
         }
