@@ -599,16 +599,26 @@ mod tests {
     fn an_absorbed_story_hands_over_its_unpinned_items() {
         use crate::store::testing::placement;
         let (mut s, ids, now) = placed_items(&["a", "b", "c", "d", "e"], &[1, 2, 2]);
-        // An operator pins one item of story 2 in place meanwhile.
-        s.conn_mut()
-            .unwrap()
-            .execute("UPDATE items SET pinned = 1 WHERE id = ?1", [ids[2]])
-            .unwrap();
-        let absorbing = StoryAssignment {
-            absorbed: vec![2],
-            ..placement(ids[3], 1)
+        let set_pinned = |s: &mut Store, pinned: bool| {
+            s.conn_mut()
+                .unwrap()
+                .execute(
+                    "UPDATE items SET pinned = ?2 WHERE id = ?1",
+                    params![ids[2], pinned],
+                )
+                .unwrap();
         };
-        s.assign_stories(&[absorbing], now).unwrap();
+        // `item` joins story 1, which absorbs story 2.
+        let absorb_story_2 = |s: &mut Store, item: ItemId| {
+            let absorbing = StoryAssignment {
+                absorbed: vec![2],
+                ..placement(item, 1)
+            };
+            s.assign_stories(&[absorbing], now).unwrap();
+        };
+        // An operator pins one item of story 2 in place meanwhile.
+        set_pinned(&mut s, true);
+        absorb_story_2(&mut s, ids[3]);
         let stories: Vec<_> = ids.iter().map(|&i| s.story_of(i).unwrap()).collect();
         assert_eq!(stories, [Some(1), Some(1), Some(2), Some(1), None]);
         let merged_into = |s: &Store| -> Option<StoryId> {
@@ -629,15 +639,8 @@ mod tests {
         assert!(note.contains("merged into story 1"), "{note}");
 
         // Once the pin is gone, a later absorption empties story 2 and records the merge.
-        s.conn_mut()
-            .unwrap()
-            .execute("UPDATE items SET pinned = 0 WHERE id = ?1", [ids[2]])
-            .unwrap();
-        let absorbing = StoryAssignment {
-            absorbed: vec![2],
-            ..placement(ids[4], 1)
-        };
-        s.assign_stories(&[absorbing], now).unwrap();
+        set_pinned(&mut s, false);
+        absorb_story_2(&mut s, ids[4]);
         assert_eq!(s.story_of(ids[2]).unwrap(), Some(1));
         assert_eq!(merged_into(&s), Some(1));
     }
