@@ -119,6 +119,9 @@ fn run(store: &Mutex<Store>, jobs: &mpsc::Receiver<Job>, shared: &Shared) {
         let mut guard = lock(store);
         let held = Instant::now();
         let others_waiting = shared.queued.load(Ordering::SeqCst) > 0;
+        // Counted before the write runs: its caller may read the count as soon as the result
+        // is sent, before this thread gets past the job.
+        shared.runs.fetch_add(1, Ordering::SeqCst);
         // A panicking write has already lost its batch (`in_batch`); its caller gets an
         // error (the result sender is dropped) and the thread goes on with the next write.
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -129,7 +132,6 @@ fn run(store: &Mutex<Store>, jobs: &mpsc::Receiver<Job>, shared: &Shared) {
         shared
             .held_nanos
             .fetch_add(held.as_nanos() as u64, Ordering::Relaxed);
-        shared.runs.fetch_add(1, Ordering::Relaxed);
         if run.is_err() {
             tracing::error!("a store write panicked; its batch of writes was rolled back");
         }
