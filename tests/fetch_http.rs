@@ -159,6 +159,49 @@ async fn redirect_loop_and_too_long_chain_are_errors() {
 }
 
 #[tokio::test]
+async fn items_the_store_refuses_count_as_a_failure_with_back_off() {
+    let server = Server::start(conditional(THREE, "\"v1\"")).await;
+    let env = Env::new(
+        &[server.url("/a.xml"), server.url("/b.xml")],
+        &format!("{PRIVATE_OK}\nmin_backoff = \"10m\""),
+    );
+    let refused = env.feed(0).id;
+    aiwire::store::testing::refuse_items(&mut env.deps.store.lock().unwrap(), refused);
+    let r = env.refresh(0, now()).await;
+    let error = failed(&r);
+    assert!(
+        error.contains("could not be stored") && error.contains("refused by a test"),
+        "{error}"
+    );
+    // Counted and backed off, so the feed is not fetched again at once (where its failing
+    // write would take its group commit's other writes down with it at every poll); its
+    // validators are not the new ones, since its items were not stored.
+    let row = env.feed(0);
+    assert_eq!((row.state, row.error_count), (FeedState::Failing, 1));
+    assert_eq!((row.etag.as_deref(), row.item_count), (None, 0));
+    assert!(row.next_fetch_at >= now() + Duration::minutes(8), "{row:?}");
+    let log = env.log(0);
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].outcome, "error");
+    assert_eq!(log[0].error.as_deref(), Some(error));
+
+    // Another feed stores its items as usual.
+    assert_eq!(env.refresh(1, now()).await, RefreshResult::New(3));
+
+    // Once the store takes the items again, the retry fetches them in full.
+    aiwire::store::testing::accept_items(&mut env.deps.store.lock().unwrap());
+    assert_eq!(
+        env.refresh(0, row.next_fetch_at).await,
+        RefreshResult::New(3)
+    );
+    let reqs = server.requests();
+    assert_eq!(reqs.last().unwrap().header("if-none-match"), None);
+    let row = env.feed(0);
+    assert_eq!((row.state, row.error_count), (FeedState::Active, 0));
+    assert_eq!(row.etag.as_deref(), Some("\"v1\""));
+}
+
+#[tokio::test]
 async fn gone_marks_the_feed_and_polls_it_rarely() {
     let server = Server::start(|_| Reply::status(410)).await;
     let env = Env::new(&[server.url("/feed.xml")], PRIVATE_OK);

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 
@@ -267,10 +268,14 @@ async fn refresh_inner(
                 charset: fetched.charset.clone(),
             };
             let (tagger, ai_only) = (deps.tagger.clone(), fc.is_some_and(|f| f.ai_only));
-            Some(
+            let url = doc.final_url.clone();
+            // A panic while tagging (the feed reader's own are caught where it is called)
+            // is this document's failure, counted and backed off like a parse error.
+            let parsed =
                 tokio::task::spawn_blocking(move || parse_and_tag(&tagger, &doc, ai_only, now))
-                    .await?,
-            )
+                    .await
+                    .unwrap_or_else(|e| Err(format!("{url} could not be parsed and tagged: {e}")));
+            Some(parsed)
         }
         _ => None,
     };
@@ -290,17 +295,35 @@ async fn refresh_inner(
             (result, (Vec::new(), None))
         }
         Write::Store(entries, update, log) => {
+            let failure_log = log.clone();
             // The entries come back from the writer, so that building the items for the
             // clusterer and dropping the rest happen here, outside the serial write path.
-            let (new, batch, entries) = deps
+            let written = deps
                 .writer
                 .write(move |s| {
                     let new = store_fetched(s, feed_id, &entries, &update, log, now)?;
                     Ok((new, s.open_batch(), entries))
                 })
-                .await?;
-            let items = new_cluster_items(&feed.display_name(), entries, &new);
-            (RefreshResult::New(items.len()), (items, batch))
+                .await;
+            match written {
+                Ok((new, batch, entries)) => {
+                    let items = new_cluster_items(&feed.display_name(), entries, &new);
+                    (RefreshResult::New(items.len()), (items, batch))
+                }
+                Err(e) => {
+                    // Counted and backed off like any failure: a write that fails every
+                    // time (items the schema refuses, a damaged index) would otherwise leave
+                    // the feed due at once, and take the other feeds' writes in its group
+                    // commit down with it at every poll.
+                    let error = format!("its items could not be stored: {e:#}");
+                    let (update, log) = unstored(config, feed, failure_log, now, error.clone());
+                    deps.writer
+                        .write(move |s| s.record_fetch(feed_id, &update, &log))
+                        .await
+                        .with_context(|| format!("after {error}"))?;
+                    (RefreshResult::Failed(error), (Vec::new(), None))
+                }
+            }
         }
     };
     *out = stored;
@@ -459,6 +482,23 @@ fn store_fetched(
     log.new_items = new.len() as u64;
     s.record_fetch(feed, update, &log)?;
     Ok(new)
+}
+
+/// The bookkeeping of a fetched feed whose items could not be written: its row as it was
+/// (with its old validators, since the items were not stored) and the failure counted and
+/// backed off as [`record_failure`] does.
+fn unstored(
+    config: &Config,
+    feed: &FeedRow,
+    mut log: FetchLogEntry,
+    now: DateTime<Utc>,
+    error: String,
+) -> (FeedUpdate, FetchLogEntry) {
+    let mut update = FeedUpdate::from_row(feed, now);
+    log.new_items = 0;
+    let jitter: f64 = rand::random_range(-1.0..=1.0);
+    record_failure(&mut update, &mut log, error, &config.fetch, jitter);
+    (update, log)
 }
 
 fn mark_healthy(

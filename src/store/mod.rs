@@ -263,6 +263,26 @@ pub mod testing {
         store.lose_open_batch();
     }
 
+    /// Makes every insert of an item of `feed` fail, as items that the schema refuses or a
+    /// damaged index would, until [`accept_items`] (a trigger on this connection only).
+    pub fn refuse_items(store: &mut super::Store, feed: crate::model::FeedId) {
+        store
+            .conn
+            .execute_batch(&format!(
+                "CREATE TEMP TRIGGER refuse_items BEFORE INSERT ON items WHEN NEW.feed_id = {feed}
+                 BEGIN SELECT RAISE(ABORT, 'items refused by a test'); END"
+            ))
+            .expect("creating a temporary trigger");
+    }
+
+    /// Undoes [`refuse_items`].
+    pub fn accept_items(store: &mut super::Store) {
+        store
+            .conn
+            .execute_batch("DROP TRIGGER IF EXISTS temp.refuse_items")
+            .expect("dropping a temporary trigger");
+    }
+
     use std::path::Path;
 
     /// An operator-style placement of `item` into `story` (signal "test", score 1), for tests
