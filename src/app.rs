@@ -86,7 +86,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
             let config = cli.config.as_deref().map(load_config).transpose()?;
             let tagger = tagger_for(config.as_ref())?;
             let cluster_config = config.map(|c| c.cluster).unwrap_or_default();
-            crate::cluster::command::run(&args.input, &tagger, &cluster_config)
+            crate::cluster::command::run(&args.input.input, &tagger, &cluster_config, args.explain)
                 .context("aiwire cluster")?;
             Ok(ExitCode::SUCCESS)
         }

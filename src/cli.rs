@@ -36,7 +36,7 @@ pub enum Command {
     /// Tag items of a JSONL file with companies, models and people.
     Tag(InputArgs),
     /// Cluster items of a JSONL file into stories (in memory, same code as the daemon).
-    Cluster(InputArgs),
+    Cluster(ClusterArgs),
     /// Explain why an item joined its story, or started a new one.
     Explain(ExplainArgs),
     /// Correct the clustering: move an item out of its story, or merge two stories.
@@ -124,6 +124,16 @@ pub struct InputArgs {
     /// JSONL file of items `{id, source, lang, title, summary, link, published}` ("-" for stdin).
     #[arg(long, value_name = "ITEMS.jsonl")]
     pub input: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Also print why each item went where it went, as `aiwire explain` does (extra keys
+    /// `signal`, `score`, `bar`, `matched` and `why` on each line; `matched` holds input ids).
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Debug, Args)]

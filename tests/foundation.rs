@@ -229,3 +229,74 @@ fn fetch_stores_and_the_next_digest_places_what_it_left_unclustered() {
     assert!(store.item_counts().unwrap().values().sum::<i64>() >= 5);
     assert!(store.unclustered_items().unwrap().is_empty());
 }
+
+#[test]
+fn cluster_command_prints_each_items_story_and_explains_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("items.jsonl");
+    let line = |id: &str, source: &str, title: &str, summary: &str, at: &str| {
+        serde_json::json!({
+            "id": id, "source": source, "lang": "en", "title": title, "summary": summary,
+            "link": "", "published": at,
+        })
+        .to_string()
+    };
+    let rows = [
+        line(
+            "verge-1",
+            "The Verge",
+            "Microsoft is training its own 500B-parameter AI model, MAI-1",
+            "Microsoft is working on MAI-1, led by Mustafa Suleyman, to rival GPT-4 and Gemini.",
+            "2024-05-06T10:00:00Z",
+        ),
+        line(
+            "ars-1",
+            "Ars Technica",
+            "Microsoft's MAI-1: a 500B-parameter model to compete with GPT-4",
+            "Mustafa Suleyman leads Microsoft's work on MAI-1, meant to rival GPT-4 and Google's Gemini.",
+            "2024-05-06T12:00:00Z",
+        ),
+        line(
+            "other-1",
+            "Reuters",
+            "Nvidia ships its first Blackwell B200 GPUs to cloud providers",
+            "The B200 accelerators start shipping to data centers this quarter.",
+            "2024-05-06T11:00:00Z",
+        ),
+    ];
+    std::fs::write(&input, rows.join("\n") + "\n").unwrap();
+    let run = |extra: &[&str]| -> Vec<serde_json::Value> {
+        let mut args = vec!["cluster", "--input", input.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = aiwire(&args);
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+
+    // One line per item in order of `published`, with exactly the keys of the contract.
+    let plain = run(&[]);
+    let ids: Vec<&str> = plain.iter().map(|v| v["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["verge-1", "other-1", "ars-1"]);
+    for v in &plain {
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["cluster", "id"], "{v}");
+    }
+    assert_eq!(plain[0]["cluster"], plain[2]["cluster"]);
+    assert_ne!(plain[0]["cluster"], plain[1]["cluster"]);
+
+    // `--explain` adds how each item was placed; matched items are named by input id.
+    let explained = run(&["--explain"]);
+    assert_eq!(explained[0]["signal"], "new_story");
+    assert_eq!(explained[2]["signal"], "similar_event", "{}", explained[2]);
+    assert_eq!(explained[2]["matched"], serde_json::json!(["verge-1"]));
+    assert!(explained[2]["score"].as_f64() >= explained[2]["bar"].as_f64());
+    let why = explained[2]["why"].as_str().unwrap();
+    assert!(why.starts_with("joined story"), "{why}");
+    for (a, b) in plain.iter().zip(&explained) {
+        assert_eq!((&a["id"], &a["cluster"]), (&b["id"], &b["cluster"]));
+    }
+}
