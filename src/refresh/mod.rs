@@ -690,6 +690,157 @@ mod tests {
         store
     }
 
+    /// A feed fetched before (validators "old", healthy) and the config around it.
+    fn known_feed(now: DateTime<Utc>) -> (Config, FeedRow) {
+        let text = "[fetch]\nmin_backoff = \"10m\"\n\n[mail]\ntransport = \"file\"\ndir = \"/tmp\"\nfrom = \"a@b.c\"\n\n[[feed]]\nurl = \"https://a.example/f\"\n";
+        let config = Config::from_str(text, std::path::Path::new("/tmp/settle.toml")).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let mut feed = store.sync_feeds(&config.feeds, now).unwrap().remove(0);
+        feed.etag = Some("old".into());
+        feed.last_modified = Some("Sun, 01 Mar 2026 11:00:00 GMT".into());
+        (config, feed)
+    }
+
+    fn attempt(outcome: FetchOutcome) -> Attempt {
+        Attempt {
+            outcome,
+            status: Some(200),
+            bytes: 10,
+            duration: std::time::Duration::from_millis(5),
+            moved_to: None,
+        }
+    }
+
+    fn fetched(etag: &str) -> Attempt {
+        attempt(FetchOutcome::Fetched(crate::fetch::Fetched {
+            body: Vec::new(),
+            final_url: "https://a.example/f".into(),
+            status: 200,
+            charset: None,
+            etag: Some(etag.into()),
+            last_modified: None,
+            hints: CacheHints::default(),
+        }))
+    }
+
+    fn two_entries() -> Parsed {
+        let entry = |k| (crate::store::testing::entry(k), Tags::default());
+        Parsed {
+            entries: vec![entry("a"), entry("b")],
+            title: Some("A feed".into()),
+            site_link: None,
+            gap: None,
+            ttl: None,
+        }
+    }
+
+    #[test]
+    fn a_parsed_document_is_stored_with_its_new_validators() {
+        let now = Utc::now();
+        let (config, feed) = known_feed(now);
+        let (result, write) = settle(&config, &feed, fetched("new"), Some(Ok(two_entries())), now);
+        assert_eq!(result, RefreshResult::New(0), "counted once inserted");
+        let Write::Store(entries, update, log) = write else {
+            panic!("a parsed document is stored");
+        };
+        assert_eq!(entries.len(), 2);
+        assert_eq!(update.etag.as_deref(), Some("new"));
+        assert_eq!(
+            update.last_modified, None,
+            "the validators of this response"
+        );
+        assert_eq!(update.last_full_fetch_at, Some(now));
+        assert_eq!((update.state, update.error_count), (FeedState::Active, 0));
+        assert_eq!(update.title.as_deref(), Some("A feed"));
+        assert!(update.next_fetch_at > now);
+        assert_eq!((log.outcome.as_str(), log.error), ("fetched", None));
+    }
+
+    #[test]
+    fn a_document_that_does_not_parse_keeps_the_old_validators_and_backs_off() {
+        let now = Utc::now();
+        let (config, feed) = known_feed(now);
+        let error = "https://a.example/f is not a readable feed: no root element".to_string();
+        let (result, write) = settle(
+            &config,
+            &feed,
+            fetched("new"),
+            Some(Err(error.clone())),
+            now,
+        );
+        assert_eq!(result, RefreshResult::Failed(error.clone()));
+        let Write::Record(update, log) = write else {
+            panic!("nothing is stored for a document that does not parse");
+        };
+        // New validators with no items would have the next poll answered 304 and the items
+        // never read.
+        assert_eq!(update.etag.as_deref(), Some("old"));
+        assert_eq!(update.last_full_fetch_at, feed.last_full_fetch_at);
+        assert_eq!((update.state, update.error_count), (FeedState::Failing, 1));
+        let wait = (update.next_fetch_at - now).num_seconds();
+        assert!(
+            (500..=700).contains(&wait),
+            "min_backoff 10m, jittered: {wait}s"
+        );
+        assert_eq!(log.outcome, "error");
+        assert_eq!(log.error, Some(error));
+
+        // A fetched document whose parse result never came is a failure as well.
+        let (result, write) = settle(&config, &feed, fetched("new"), None, now);
+        assert!(
+            failed(&result).contains("fetched but not parsed"),
+            "{result:?}"
+        );
+        assert!(matches!(write, Write::Record(u, _) if u.etag.as_deref() == Some("old")));
+    }
+
+    #[test]
+    fn not_modified_keeps_the_items_and_takes_validators_the_304_sends() {
+        let now = Utc::now();
+        let (config, feed) = known_feed(now);
+        let not_modified = |etag: Option<&str>| {
+            attempt(FetchOutcome::NotModified {
+                hints: CacheHints::default(),
+                etag: etag.map(str::to_string),
+                last_modified: None,
+            })
+        };
+        let (result, write) = settle(&config, &feed, not_modified(None), None, now);
+        assert_eq!(result, RefreshResult::NotModified);
+        let Write::Record(update, log) = write else {
+            panic!("a 304 stores nothing");
+        };
+        assert_eq!(update.etag.as_deref(), Some("old"));
+        assert_eq!(update.last_modified, feed.last_modified);
+        assert_eq!(update.last_success_at, Some(now));
+        assert_eq!(log.outcome, "not_modified");
+
+        let (_, write) = settle(&config, &feed, not_modified(Some("newer")), None, now);
+        assert!(matches!(write, Write::Record(u, _) if u.etag.as_deref() == Some("newer")));
+    }
+
+    #[test]
+    fn a_paused_host_only_moves_the_next_fetch() {
+        let now = Utc::now();
+        let (config, feed) = known_feed(now);
+        let until = now + Duration::minutes(30);
+        let paused = attempt(FetchOutcome::HostPaused { until });
+        let (result, write) = settle(&config, &feed, paused, None, now);
+        let RefreshResult::Deferred(at) = result else {
+            panic!("{result:?}");
+        };
+        assert!(matches!(write, Write::Postpone(t) if t == at));
+        assert!(at >= until - Duration::seconds(1) && at <= until + Duration::minutes(2));
+        assert_eq!(at.timestamp_subsec_nanos(), 0, "whole seconds, as stored");
+    }
+
+    fn failed(r: &RefreshResult) -> &str {
+        match r {
+            RefreshResult::Failed(e) => e,
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
     #[test]
     fn a_feed_whose_items_were_lost_keeps_its_old_validators() {
         let store = fetch_again(true);

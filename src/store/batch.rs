@@ -255,6 +255,18 @@ mod tests {
         assert_eq!(keys, ["a", "b", "c", "d"]);
         assert_eq!(count_from_another_connection(&path), 4);
 
+        // So does a turn that panics (a bug in a write): the turns before it in the batch
+        // are lost with it, the panic goes on to its caller, and the store is usable after.
+        turn(&mut store, feed, "h", true).unwrap();
+        let batch = store.open_batch().unwrap();
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            store.in_batch(|_| -> anyhow::Result<()> { panic!("a bug in a write") })
+        }));
+        assert!(panicked.is_err());
+        assert!(store.batch_lost(batch));
+        assert_eq!((store.open_batch(), store.in_turn), (None, false));
+        assert_eq!(store.unclustered_items().unwrap().len(), 4);
+
         // The next turn starts a new batch; closing commits whatever is still open.
         turn(&mut store, feed, "g", true).unwrap();
         drop(store);
