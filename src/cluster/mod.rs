@@ -6,7 +6,8 @@
 //! similarity against each candidate story's centroid (cosine weighted by inverse story
 //! frequency over stemmed English/German words, bilingual lexicon terms, numbers, model names,
 //! English proper names and tagger entities), against a bar that relaxes a little as a story
-//! grows. Candidates come from an inverted index over the item's rarest features; the same
+//! grows and rises for a long report that leaves out a name every report of the story names
+//! (the story's core participants; see [`story::Story::misses_core_name`]). Candidates come from an inverted index over the item's rarest features; the same
 //! index gives the story frequencies, learned online from the stories currently remembered
 //! (see [`index`]). Only a story's most recent members keep their feature vectors (see
 //! [`story::KEEP_TERMS`]). An item that joins one story but also clears the bar of another,
@@ -131,6 +132,10 @@ pub struct Decision {
     /// members now belong to `story`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub absorbed: Vec<StoryId>,
+    /// `bar` was raised because the item does not mention a name every report of the story
+    /// mentions (a look-alike event's report, more often than not).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bar_raised: bool,
 }
 
 /// One line for `aiwire explain`, e.g. `joined story 3: similar_event, score 0.40 (bar 0.25),
@@ -154,6 +159,11 @@ impl std::fmt::Display for Decision {
             Signal::AlreadyAssigned => "already_assigned",
         };
         let items = comma_list(&self.matched);
+        let raised = if self.bar_raised {
+            ", raised: it leaves out a name every report of that story mentions"
+        } else {
+            ""
+        };
         match (self.signal, self.runner_up) {
             // Only the cold-start rule rejects a story that cleared its bar.
             (Signal::NewStory, Some(other)) if self.score >= self.bar => write!(
@@ -163,7 +173,7 @@ impl std::fmt::Display for Decision {
             ),
             (Signal::NewStory, Some(other)) => write!(
                 f,
-                "started story {}: closest story {other} scored {:.2} (bar {:.2}), its closest items {items}",
+                "started story {}: closest story {other} scored {:.2} (bar {:.2}{raised}), its closest items {items}",
                 self.story, self.score, self.bar
             ),
             (Signal::NewStory, None) => {
@@ -175,7 +185,7 @@ impl std::fmt::Display for Decision {
             }
             _ => write!(
                 f,
-                "joined story {}: {signal}, score {:.2} (bar {:.2}), matched items {items}",
+                "joined story {}: {signal}, score {:.2} (bar {:.2}{raised}), matched items {items}",
                 self.story, self.score, self.bar
             ),
         }?;
@@ -286,6 +296,7 @@ impl Clusterer {
                 matched: vec![],
                 runner_up: None,
                 absorbed: vec![],
+                bar_raised: false,
             };
         }
         let mut entry = self.entry_for(item, 0);
@@ -465,10 +476,12 @@ impl Clusterer {
                 .map(|g| index::hash_str("guid", g)),
             title_key: features.title_key,
             language: features.language,
+            mentions: features.mentions.into_boxed_slice(),
         })
     }
 
-    fn insert(&mut self, id: ItemId, entry: Box<Entry>) {
+    fn insert(&mut self, id: ItemId, mut entry: Box<Entry>) {
+        entry.mentions = Box::default();
         if let Some(sig) = &entry.signature {
             self.lsh.insert(sig, id);
         }
@@ -668,6 +681,63 @@ mod tests {
         assert!(d.to_string().contains("absorbed story 9"), "{d}");
         assert_eq!(c.story_of(50), Some(7));
         assert!(c.members(9).is_none());
+    }
+
+    /// Reports of two look-alike events: arrests of two players of one team on one charge.
+    const ARRESTS: [(&str, &str); 4] = [
+        (
+            "San Diego's Jackson is arrested on suspicion of drunk driving",
+            "San Diego Chargers wide receiver Vincent Jackson was arrested Tuesday on suspicion \
+             of drunk driving. Jackson failed sobriety tests shortly after 2 a.m. on State Route \
+             52, a California Highway Patrol officer said, and was taken to the county jail.",
+        ),
+        (
+            "Charger says he's innocent of DUI",
+            "Wide receiver Vincent Jackson of the San Diego Chargers says he doesn't think \
+             charges will be filed. Jackson was stopped by the Highway Patrol after braking \
+             abruptly and weaving; he was on probation for a previous DUI arrest.",
+        ),
+        (
+            "San Diego lineman arrested on suspicion of DUI",
+            "San Diego Chargers defensive tackle Jamal Williams was arrested on suspicion of \
+             drunken driving, the team's second such arrest in a month. Williams was pulled \
+             over for speeding on a freeway, the California Highway Patrol said, and was \
+             booked into the county jail.",
+        ),
+        (
+            "Chargers receiver released after drunk driving arrest",
+            "VINCENT JACKSON, the Chargers' wide receiver, was released from the San Diego \
+             County jail after his arrest on suspicion of drunk driving on State Route 52; \
+             the Highway Patrol said his blood-alcohol level was not yet known.",
+        ),
+    ];
+
+    #[test]
+    fn a_report_that_leaves_out_every_reports_core_name_meets_a_higher_bar() {
+        let mut c = Clusterer::new(ClusterConfig::default(), 1);
+        let mut assign = |n: usize| c.assign(&item(n as ItemId, ARRESTS[n].0, ARRESTS[n].1));
+        let first = assign(0);
+        let second = assign(1);
+        assert_eq!(
+            (second.signal, second.story),
+            (Signal::SimilarEvent, first.story),
+            "{second}"
+        );
+        assert!(
+            !second.bar_raised,
+            "one report does not make a core: {second}"
+        );
+
+        // Another player's arrest: same team, place, charge and many of the words, but
+        // neither `Vincent` nor `Jackson`, which both reports of the story name.
+        let other = assign(2);
+        assert!(other.bar_raised, "{other}");
+        assert!(other.to_string().contains("leaves out a name"), "{other}");
+
+        // A later report of the first arrest names him, however it writes the name.
+        let third = assign(3);
+        assert!(!third.bar_raised, "{third}");
+        assert_eq!(third.story, first.story, "{third}");
     }
 
     #[test]

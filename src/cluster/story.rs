@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::index::DetMap;
 use super::minhash::Signature;
-use super::text::Lang;
+use super::text::{Lang, is_name};
 use crate::model::{ItemId, StoryId};
 
 /// How many of a story's most recent members keep their feature vectors (for explanations).
@@ -35,6 +35,9 @@ pub struct Entry {
     pub guid: Option<u64>,
     pub title_key: Option<u64>,
     pub language: Lang,
+    /// The item's words as name features ([`super::text::Features::mentions`]); needed only
+    /// to decide where the item goes, and dropped once it is remembered.
+    pub mentions: Box<[u64]>,
 }
 
 /// One story within the window.
@@ -49,6 +52,8 @@ pub struct Story {
     pub n_other: u32,
     /// Holds an item an operator placed: never merged automatically.
     pub frozen: bool,
+    /// For each proper name, how many members mention it (see [`Story::misses_core_name`]).
+    pub name_members: DetMap<u64, u32>,
     /// IDF-weighted centroid length and the story count of its last full computation.
     norm_cache: Cell<Option<(f32, u32)>>,
 }
@@ -63,6 +68,7 @@ impl Story {
             n_german: 0,
             n_other: 0,
             frozen: false,
+            name_members: DetMap::default(),
             norm_cache: Cell::new(None),
         }
     }
@@ -80,6 +86,9 @@ impl Story {
         match entry.language {
             Lang::De => self.n_german += 1,
             Lang::En => self.n_other += 1,
+        }
+        for &(t, _) in entry.unit_terms.iter().filter(|t| is_name(t.0)) {
+            *self.name_members.entry(t).or_default() += 1;
         }
         let mut fresh = Vec::new();
         let mut delta = 0.0;
@@ -116,6 +125,14 @@ impl Story {
             Lang::De => self.n_german = self.n_german.saturating_sub(1),
             Lang::En => self.n_other = self.n_other.saturating_sub(1),
         }
+        for (t, _) in entry.unit_terms.iter().filter(|t| is_name(t.0)) {
+            if let Some(n) = self.name_members.get_mut(t) {
+                *n -= 1;
+                if *n == 0 {
+                    self.name_members.remove(t);
+                }
+            }
+        }
         let mut gone = Vec::new();
         let mut delta = 0.0;
         for &(t, w) in &entry.unit_terms {
@@ -148,6 +165,9 @@ impl Story {
         self.n_german += other.n_german;
         self.n_other += other.n_other;
         self.frozen |= other.frozen;
+        for (t, n) in other.name_members {
+            *self.name_members.entry(t).or_default() += n;
+        }
         let mut fresh = Vec::new();
         for (t, w) in other.centroid {
             *self.centroid.entry(t).or_insert_with(|| {
@@ -162,6 +182,21 @@ impl Story {
     pub fn set_span(&mut self, first: DateTime<Utc>, last: DateTime<Utc>) {
         self.first = first;
         self.last = last;
+    }
+
+    /// Whether a report whose words are `mentions` (sorted) leaves out a proper name that
+    /// every member of this story mentions: the story's core participants (the arrested
+    /// player, the boxer's opponent, the nominee), which nearly every report of one event
+    /// names and a report of a look-alike event (another arrest, another fight) usually
+    /// does not. Needs two members: one report alone does not tell its core from its
+    /// details. Costs one lookup per name the story holds.
+    pub fn misses_core_name(&self, mentions: &[u64]) -> bool {
+        let members = self.items.len() as u32;
+        members >= 2
+            && self
+                .name_members
+                .iter()
+                .any(|(t, &n)| n >= members && mentions.binary_search(t).is_err())
     }
 
     pub fn has_language(&self, lang: Lang) -> bool {

@@ -74,6 +74,10 @@ pub struct Features {
     pub title_key: Option<u64>,
     /// Detected or declared primary language.
     pub language: Lang,
+    /// Every word of the title and summary (stop words and numbers aside) as a name feature
+    /// id, sorted and unique: whether the item mentions a name at all, wherever it stands
+    /// and however it is capitalized.
+    pub mentions: Vec<u64>,
 }
 
 /// Languages the tokenizer knows; everything else is treated like English.
@@ -125,6 +129,14 @@ pub fn features(item: &ClusterItem) -> Features {
         push(&mut acc, Kind::Entity, &canonical_name(name), TITLE_WEIGHT);
     }
     let terms = merge_terms(acc);
+    let mut mentions: Vec<u64> = title_tokens
+        .iter()
+        .chain(&summary_tokens)
+        .filter(|t| t.number.is_none() && !lex.is_stop(&t.lower))
+        .map(|t| feature_id(Kind::Name, &t.lower))
+        .collect();
+    mentions.sort_unstable();
+    mentions.dedup();
 
     let mut words: Vec<&str> = title_tokens.iter().map(|t| t.lower.as_str()).collect();
     let n_title_words = words.len();
@@ -135,6 +147,7 @@ pub fn features(item: &ClusterItem) -> Features {
         shingles: shingles(&words),
         title_key,
         language,
+        mentions,
     }
 }
 
@@ -150,19 +163,26 @@ fn push(acc: &mut Vec<(u64, f32)>, kind: Kind, text: &str, field_weight: f32) {
     acc.push((feature_id(kind, text), kind.weight() * field_weight));
 }
 
-/// A feature's hash, whose lowest bit marks a skeleton (see [`is_evidence`]).
+/// A feature's hash, whose two lowest bits mark a skeleton (see [`is_evidence`]) or a proper
+/// name (see [`is_name`]).
 fn feature_id(kind: Kind, text: &str) -> u64 {
-    let h = hash_str(kind.tag(), text);
+    let h = hash_str(kind.tag(), text) & !3;
     match kind {
         Kind::Skeleton => h | 1,
-        _ => h & !1,
+        Kind::Name => h | 2,
+        _ => h,
     }
 }
 
-/// Whether a feature is evidence of its own: a word, number, model name or entity. A name
-/// skeleton only echoes a capitalized word that is a feature already.
+/// Whether a feature is evidence of its own: a word, number, model name, entity or name. A
+/// name skeleton only echoes a capitalized word that is a feature already.
 pub fn is_evidence(feature: u64) -> bool {
     feature & 1 == 0
+}
+
+/// Whether a feature is a proper name ([`Kind::Name`]).
+pub fn is_name(feature: u64) -> bool {
+    feature & 3 == 2
 }
 
 /// Sums duplicate features and damps repetition (1 + ln of the summed weight).
@@ -563,7 +583,35 @@ mod tests {
             Kind::Name,
         ] {
             assert!(is_evidence(feature_id(kind, "microsoft")));
+            assert_eq!(is_name(feature_id(kind, "microsoft")), kind == Kind::Name);
         }
+        assert!(!is_name(feature_id(Kind::Skeleton, "mcrsft")));
+    }
+
+    #[test]
+    fn a_name_counts_as_mentioned_wherever_it_stands() {
+        let item = ClusterItem {
+            id: 1,
+            source: "s".into(),
+            title: "JACKSON ARRESTED".into(),
+            summary: "Jackson was stopped on Route 52. Police said jackson failed tests.".into(),
+            language: Some("en".into()),
+            published: chrono::Utc::now(),
+            canonical_link: None,
+            guid: None,
+            tags: Default::default(),
+        };
+        let f = features(&item);
+        let mentioned = |w: &str| f.mentions.binary_search(&feature_id(Kind::Name, w)).is_ok();
+        assert!(mentioned("jackson") && mentioned("police") && mentioned("route"));
+        assert!(
+            !mentioned("williams") && !mentioned("on"),
+            "stop words are left out"
+        );
+        assert!(
+            f.mentions.windows(2).all(|w| w[0] < w[1]),
+            "sorted and unique"
+        );
     }
 
     fn has_name(text: &str, name: &str) -> bool {
