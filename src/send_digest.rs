@@ -2,10 +2,11 @@
 //! is recorded before anything is sent; each delivery is marked sent only after the transport
 //! accepted it; a restart resumes pending deliveries instead of building a second run.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Mutex;
 
+use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest as _, Sha256};
 
@@ -158,17 +159,58 @@ pub struct DeliveryReport {
     pub files: Vec<std::path::PathBuf>,
 }
 
+/// Deliveries the transport accepted that the store could not record as sent (a full disk,
+/// a database locked past its timeout). A caller that makes delivery passes again and again
+/// (the daemon) keeps one across passes, so that such a delivery is recorded once the store
+/// takes writes again instead of being sent again at every pass.
+#[derive(Debug, Default)]
+pub struct Unrecorded(HashSet<(i64, String)>);
+
+impl Unrecorded {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// Delivers every pending delivery that is due; transient failures retry with back-off
 /// (1, 2, 4 … minutes, at most 1 hour; given up after 48 attempts), permanent ones are reported.
+/// One pass on its own: see [`deliver_pending_remembering`] for repeated passes.
 pub async fn deliver_pending(
     store: &Mutex<Store>,
     mailer: &Mailer,
     config: &Config,
     now: DateTime<Utc>,
 ) -> anyhow::Result<DeliveryReport> {
+    deliver_pending_remembering(store, mailer, config, now, &mut Unrecorded::default()).await
+}
+
+/// [`deliver_pending`], remembering in `unrecorded` the deliveries that were accepted but
+/// could not be recorded as sent: the pass stops there with an error (the store refuses
+/// writes), and a later pass records them without sending them again.
+pub async fn deliver_pending_remembering(
+    store: &Mutex<Store>,
+    mailer: &Mailer,
+    config: &Config,
+    now: DateTime<Utc>,
+    unrecorded: &mut Unrecorded,
+) -> anyhow::Result<DeliveryReport> {
     let pending = lock(store).pending_deliveries(now)?;
     let mut report = DeliveryReport::default();
     for d in pending {
+        let key = (d.run_id, d.recipient.clone());
+        if unrecorded.0.contains(&key) {
+            lock(store)
+                .mark_delivery_sent(d.run_id, &d.recipient, now)
+                .with_context(|| unrecorded_error(&d.digest, &d.recipient))?;
+            unrecorded.0.remove(&key);
+            tracing::info!(digest = %d.digest, to = %d.recipient, "digest delivery recorded as sent (it was accepted earlier)");
+            report.sent += 1;
+            continue;
+        }
         let msg = Outgoing {
             to: d.recipient.clone(),
             subject: d.subject.clone(),
@@ -179,7 +221,10 @@ pub async fn deliver_pending(
         match mailer.send(&config.mail.from, &msg).await {
             Ok(file) => {
                 report.files.extend(file);
-                lock(store).mark_delivery_sent(d.run_id, &d.recipient, now)?;
+                if let Err(e) = lock(store).mark_delivery_sent(d.run_id, &d.recipient, now) {
+                    unrecorded.0.insert(key);
+                    return Err(e.context(unrecorded_error(&d.digest, &d.recipient)));
+                }
                 tracing::info!(digest = %d.digest, to = %d.recipient, "digest delivered");
                 report.sent += 1;
             }
@@ -197,6 +242,15 @@ pub async fn deliver_pending(
         }
     }
     Ok(report)
+}
+
+fn unrecorded_error(digest: &str, recipient: &str) -> String {
+    format!(
+        "digest {digest:?} was accepted for {recipient} but could not be recorded as sent \
+         (is the disk full or the database locked?); aiwire records it once the database \
+         takes writes again and does not send it again meanwhile (a restart before then \
+         would send it once more)"
+    )
 }
 
 /// A fire time missed by at most this much (a restart around the scheduled time) is sent

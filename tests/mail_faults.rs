@@ -10,7 +10,9 @@ use std::sync::Mutex;
 use std::time::Duration as StdDuration;
 
 use aiwire::mail::Mailer;
-use aiwire::send_digest::{DeliveryReport, deliver_pending, record_run};
+use aiwire::send_digest::{
+    DeliveryReport, Unrecorded, deliver_pending, deliver_pending_remembering, record_run,
+};
 use aiwire::store::Store;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use support::{Auth, Mode, SmtpSink};
@@ -200,4 +202,76 @@ fn killed_between_recording_and_sending_delivers_once() {
     assert_eq!(sink.messages().len(), 1, "delivered exactly once");
     let store = Store::open(&config.store.path).unwrap();
     assert_eq!(store.digest_counts().unwrap(), (1, 0));
+}
+
+/// The transport accepted the digest but the store could not record it as sent (a full
+/// disk): the daemon's passes do not send it again, and record it once the store takes
+/// writes again.
+#[tokio::test]
+async fn accepted_but_unrecorded_is_recorded_later_not_sent_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = dir.path().join("outbox");
+    let mail = format!(
+        "transport = \"file\"\ndir = \"{}\"\nfrom = \"aiwire <digest@aiwire.test>\"\n",
+        outbox.display()
+    );
+    let config = support::config(dir.path(), &mail, "to = [\"one@example.org\"]");
+    let mut store = Store::open(&config.store.path).unwrap();
+    support::seed_mai1(&mut store, &config, seen());
+    let store = Mutex::new(store);
+    let now = seen() + Duration::minutes(30);
+    let run = record_run(&store, &config, &config.digests[0], now, None, now)
+        .unwrap()
+        .unwrap();
+    let mailer = Mailer::from_config(&config).unwrap();
+    let messages = || {
+        std::fs::read_dir(&outbox).map_or(0, |d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "eml")
+            })
+            .count()
+        })
+    };
+
+    aiwire::store::testing::refuse_sent_marks(&mut store.lock().unwrap());
+    let mut unrecorded = Unrecorded::default();
+    for pass in 0..3 {
+        let at = now + Duration::seconds(20 * pass);
+        let err = deliver_pending_remembering(&store, &mailer, &config, at, &mut unrecorded)
+            .await
+            .unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("accepted for one@example.org but could not be recorded")
+                && text.contains("disk is full"),
+            "{text}"
+        );
+        assert_eq!(messages(), 1, "pass {pass}: sent once, never again");
+    }
+    assert_eq!(unrecorded.len(), 1);
+
+    aiwire::store::testing::accept_sent_marks(&mut store.lock().unwrap());
+    let at = now + Duration::minutes(2);
+    let r = deliver_pending_remembering(&store, &mailer, &config, at, &mut unrecorded)
+        .await
+        .unwrap();
+    assert_eq!(
+        (counts(&r), r.files.len()),
+        ((1, 0, 0), 0),
+        "recorded, not sent"
+    );
+    assert!(unrecorded.is_empty());
+    assert_eq!(messages(), 1);
+    let runs = store.lock().unwrap().digest_runs("daily").unwrap();
+    let run = runs.iter().find(|r| r.id == run).unwrap();
+    assert_eq!(run.state, "sent");
+    let later = at + Duration::hours(1);
+    let r = deliver_pending(&store, &mailer, &config, later)
+        .await
+        .unwrap();
+    assert_eq!(counts(&r), (0, 0, 0));
 }

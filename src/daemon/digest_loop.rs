@@ -11,7 +11,7 @@ use tokio::sync::watch;
 
 use super::liveness::{Loop, wait_until};
 use super::{Generation, Shared, lock};
-use crate::send_digest::{deliver_pending, plan, record_due_runs};
+use crate::send_digest::{Unrecorded, deliver_pending_remembering, plan, record_due_runs};
 
 /// Runs until `shutdown` turns true.
 pub async fn run(
@@ -22,6 +22,8 @@ pub async fn run(
     let mut current = generation.borrow_and_update().clone();
     let mut next = schedule(&shared, &current);
     let mut reloaded = false;
+    // Accepted deliveries the store could not record yet: recorded, never sent again.
+    let mut unrecorded = Unrecorded::default();
     loop {
         shared.liveness.beat(Loop::Digest);
         if *shutdown.borrow() {
@@ -37,7 +39,14 @@ pub async fn run(
             record_due_runs(&shared.store, &current.config, &mut next, Utc::now())
         });
         publish_next(&shared, &next);
-        match deliver_pending(&shared.store, &current.mailer, &current.config, Utc::now()).await {
+        let pass = deliver_pending_remembering(
+            &shared.store,
+            &current.mailer,
+            &current.config,
+            Utc::now(),
+            &mut unrecorded,
+        );
+        match pass.await {
             Ok(r) if r.sent + r.retrying + r.failed > 0 => tracing::info!(
                 sent = r.sent,
                 retrying = r.retrying,

@@ -275,6 +275,26 @@ pub mod testing {
             .expect("creating a temporary trigger");
     }
 
+    /// Makes recording a digest delivery as sent fail, as a full disk would, until
+    /// [`accept_sent_marks`] (a trigger on this connection only).
+    pub fn refuse_sent_marks(store: &mut super::Store) {
+        store
+            .conn
+            .execute_batch(
+                "CREATE TEMP TRIGGER refuse_sent_marks BEFORE UPDATE ON digest_deliveries
+                 WHEN NEW.state = 'sent' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+            )
+            .expect("creating a temporary trigger");
+    }
+
+    /// Undoes [`refuse_sent_marks`].
+    pub fn accept_sent_marks(store: &mut super::Store) {
+        store
+            .conn
+            .execute_batch("DROP TRIGGER IF EXISTS temp.refuse_sent_marks")
+            .expect("dropping a temporary trigger");
+    }
+
     /// Undoes [`refuse_items`].
     pub fn accept_items(store: &mut super::Store) {
         store
