@@ -1,0 +1,103 @@
+//! Digest periods and runs at their edges, through the library against a real SQLite file:
+//! an item still being placed into a story when its digest fires, a fire with nothing new,
+//! a digest without recipients. Time is an argument; nothing is sent over a network.
+
+mod support;
+
+use std::sync::Mutex;
+
+use aiwire::config::Config;
+use aiwire::model::Tags;
+use aiwire::send_digest::{plan, record_due_runs};
+use aiwire::store::Store;
+use chrono::{DateTime, TimeZone, Utc};
+
+/// A store with the support feeds and a daily 07:00 Europe/Berlin digest (05:00Z in May).
+fn setup(extra: &str) -> (tempfile::TempDir, Config, Mutex<Store>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mail = format!(
+        "transport = \"file\"\ndir = \"{}\"\nfrom = \"aiwire <digest@aiwire.test>\"\n",
+        dir.path().join("outbox").display()
+    );
+    let config = support::config(dir.path(), &mail, extra);
+    let mut store = Store::open(&config.store.path).unwrap();
+    store.sync_feeds(&config.feeds, at(1, 0, 0, 0)).unwrap();
+    (dir, config, Mutex::new(store))
+}
+
+fn at(d: u32, h: u32, m: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 5, d, h, m, s).unwrap()
+}
+
+/// Stores item `n`, first seen at `t`; places it into story `story` when given.
+fn item(store: &Mutex<Store>, n: i64, t: DateTime<Utc>, story: Option<i64>) -> i64 {
+    let mut s = store.lock().unwrap();
+    let feed = s.feeds().unwrap()[0].id;
+    let link = format!("https://example.org/{n}");
+    let e = support::entry(&format!("k{n}"), &format!("News {n}"), &link, "", "en", t);
+    let id = s.insert_items(feed, &[(e, Tags::default())], t).unwrap()[0];
+    drop(s);
+    if let Some(story) = story {
+        place(store, id, story, t);
+    }
+    id
+}
+
+fn place(store: &Mutex<Store>, id: i64, story: i64, t: DateTime<Utc>) {
+    let placement = aiwire::store::testing::placement(id, story);
+    store
+        .lock()
+        .unwrap()
+        .assign_stories(&[placement], t)
+        .unwrap();
+}
+
+/// The stories of each recorded run of the daily digest (sorted), runs in order.
+fn stories_of_runs(store: &Mutex<Store>) -> Vec<Vec<i64>> {
+    let s = store.lock().unwrap();
+    s.digest_runs("daily")
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let json: serde_json::Value =
+                serde_json::from_str(&s.digest_run_json(r.id).unwrap()).unwrap();
+            json["stories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["story_id"].as_i64().unwrap())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn an_item_placed_just_after_the_fire_time_is_in_the_next_digest() {
+    let (_dir, config, store) = setup("to = [\"one@example.org\"]");
+    item(&store, 1, at(1, 4, 0, 0), Some(1));
+    // Fetched ten seconds before the fire time; the pipeline places it five seconds after.
+    let late = item(&store, 2, at(1, 4, 59, 50), None);
+    let mut next = plan(&store.lock().unwrap(), &config, at(1, 4, 0, 0)).unwrap();
+    assert_eq!(next["daily"], at(1, 5, 0, 0));
+    record_due_runs(&store, &config, &mut next, at(1, 5, 0, 0));
+    place(&store, late, 2, at(1, 5, 0, 5));
+    item(&store, 3, at(2, 3, 0, 0), Some(3));
+    record_due_runs(&store, &config, &mut next, at(2, 5, 0, 0));
+    assert_eq!(stories_of_runs(&store), [vec![1], vec![2, 3]]);
+
+    // The first run's period ended just before the unplaced item; the second began there.
+    let runs = store.lock().unwrap().digest_runs("daily").unwrap();
+    assert_eq!(runs[0].period_to, at(1, 4, 59, 49));
+    assert_eq!(runs[1].period_from, at(1, 4, 59, 49));
+
+    // An item left unplaced for over an hour is taken to be stuck: it does not hold the
+    // digest back.
+    item(&store, 4, at(2, 20, 0, 0), None);
+    item(&store, 5, at(2, 22, 0, 0), Some(5));
+    record_due_runs(&store, &config, &mut next, at(3, 5, 0, 0));
+    let runs = store.lock().unwrap().digest_runs("daily").unwrap();
+    assert_eq!(runs[2].period_to, at(3, 5, 0, 0));
+    assert_eq!(stories_of_runs(&store)[2], [5]);
+}
