@@ -35,6 +35,13 @@ pub enum SendError {
     Permanent(String),
 }
 
+/// Why lettre cannot send to or from `address` (`local@domain` or `Name <local@domain>`), or
+/// `None` when it can. The config checks its addresses with this when it loads, so that a
+/// digest does not fail for good at its first send.
+pub fn mailbox_problem(address: &str) -> Option<String> {
+    address.parse::<Mailbox>().err().map(|e| e.to_string())
+}
+
 /// A configured transport.
 pub enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),

@@ -261,11 +261,19 @@ impl Config {
                 crate::schedule::ScheduleError::Timezone(m) => (key("timezone"), m),
                 crate::schedule::ScheduleError::Cron(m) => (key("schedule"), m),
             })?;
+            if d.to.is_empty() {
+                return Err((
+                    key("to"),
+                    "expected at least one recipient, e.g. `to = [\"you@example.org\"]` (without one, every run would count its stories as sent and mail nothing)".into(),
+                ));
+            }
             for (j, to) in d.to.iter().enumerate() {
-                if !looks_like_mailbox(to) {
+                if let Some(problem) = crate::mail::mailbox_problem(to) {
                     return Err((
                         format!("digest[{i}].to[{j}]"),
-                        format!("{to:?} is not an e-mail address"),
+                        format!(
+                            "{to:?} is not an e-mail address that can be sent to ({problem}); write `name@example.org` or `Name <name@example.org>`, and quote a name with commas or colons: `\"Doe, Jane\" <jane@example.org>`"
+                        ),
                     ));
                 }
             }
@@ -290,11 +298,11 @@ impl Config {
         }
         self.cluster.validate()?;
         let m = &self.mail;
-        if !looks_like_mailbox(&m.from) {
+        if let Some(problem) = crate::mail::mailbox_problem(&m.from) {
             return Err((
                 "mail.from".into(),
                 format!(
-                    "{:?} is not a mailbox like `aiwire <aiwire@example.org>`",
+                    "{:?} is not a mailbox like `aiwire <aiwire@example.org>` ({problem}); quote a name with commas or colons: `\"AI Wire: daily\" <aiwire@example.org>`",
                     m.from
                 ),
             ));
@@ -365,16 +373,6 @@ impl Config {
     pub fn to_redacted_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render config: {e}\n"))
     }
-}
-
-/// A loose check that catches typos; lettre validates strictly when sending.
-fn looks_like_mailbox(s: &str) -> bool {
-    let addr = match (s.find('<'), s.rfind('>')) {
-        (Some(a), Some(b)) if a < b => &s[a + 1..b],
-        _ => s,
-    };
-    let mut parts = addr.trim().split('@');
-    matches!((parts.next(), parts.next(), parts.next()), (Some(l), Some(d), None) if !l.is_empty() && !d.is_empty() && !d.contains(' '))
 }
 
 /// Removes `.` and `..` components without touching the file system.
@@ -478,6 +476,42 @@ mod tests {
         assert_eq!(e.key.as_deref(), Some("digest[0].timezone"));
         assert_eq!(e.position.map(|p| p.0), Some(8), "{e}");
         assert!(e.message.contains("Europe/Atlantis"), "{e}");
+    }
+
+    #[test]
+    fn addresses_are_checked_as_the_mailer_reads_them() {
+        let digest = |to: &str| {
+            format!(
+                "{MINIMAL}[[digest]]\nname = \"daily\"\nschedule = \"0 7 * * *\"\nto = [{to}]\n"
+            )
+        };
+        // Addresses a loose check let through and the mailer refused at the first send.
+        for bad in [
+            r#""Doe, Jane <jane@example.org>""#,
+            r#""jane smith@example.org""#,
+            r#""jane@""#,
+            r#""jane@example..org""#,
+        ] {
+            let e = err(&digest(bad));
+            assert_eq!(e.key.as_deref(), Some("digest[0].to[0]"), "{bad}: {e}");
+            assert!(
+                e.message.contains("cannot") || e.message.contains("can be sent"),
+                "{e}"
+            );
+            assert_eq!(e.position.map(|p| p.0), Some(8), "{e}");
+        }
+        let ok = digest(r#""\"Doe, Jane\" <jane@example.org>", "ops@example.org""#);
+        Config::from_str(&ok, Path::new("/etc/aiwire/test.toml")).unwrap();
+
+        // A digest nobody receives would count its stories as sent and mail nothing.
+        let e = err(&format!(
+            "{MINIMAL}[[digest]]\nname = \"daily\"\nschedule = \"0 7 * * *\"\n"
+        ));
+        assert_eq!(e.key.as_deref(), Some("digest[0].to"), "{e}");
+        assert!(e.message.contains("at least one recipient"), "{e}");
+
+        let e = err(&MINIMAL.replace("a@b.c", "AI Wire: daily <a@example.org>"));
+        assert_eq!(e.key.as_deref(), Some("mail.from"), "{e}");
     }
 
     #[test]
