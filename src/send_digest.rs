@@ -332,8 +332,18 @@ pub fn record_due_runs(
         if at > now {
             continue;
         }
-        if let Err(e) = record_run(store, config, def, at, None, now) {
-            tracing::error!(digest = %def.name, error = %format!("{e:#}"), "cannot build digest");
+        match record_run(store, config, def, at, None, now) {
+            Ok(Some(_)) => {}
+            // Nothing new: remember the fire, or planning after a reload or restart would
+            // take it for a missed one and send a catch-up digest at once.
+            Ok(None) => {
+                if let Err(e) = lock(store).record_digest_fire(&def.name, at) {
+                    tracing::warn!(digest = %def.name, error = %format!("{e:#}"), "cannot record an empty digest fire");
+                }
+            }
+            Err(e) => {
+                tracing::error!(digest = %def.name, error = %format!("{e:#}"), "cannot build digest");
+            }
         }
         let following = Schedule::parse(&def.schedule, &def.timezone)
             .ok()

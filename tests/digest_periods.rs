@@ -101,3 +101,29 @@ fn an_item_placed_just_after_the_fire_time_is_in_the_next_digest() {
     assert_eq!(runs[2].period_to, at(3, 5, 0, 0));
     assert_eq!(stories_of_runs(&store)[2], [5]);
 }
+
+#[test]
+fn a_fire_with_nothing_new_is_not_taken_for_a_missed_one_after_a_reload() {
+    let (_dir, config, store) = setup("to = [\"one@example.org\"]");
+    item(&store, 1, at(1, 3, 0, 0), Some(1));
+    let mut next = plan(&store.lock().unwrap(), &config, at(1, 4, 0, 0)).unwrap();
+    record_due_runs(&store, &config, &mut next, at(1, 5, 0, 0));
+    // Day 2, 07:00: nothing new, no run.
+    record_due_runs(&store, &config, &mut next, at(2, 5, 0, 0));
+    assert_eq!(store.lock().unwrap().digest_runs("daily").unwrap().len(), 1);
+    item(&store, 2, at(2, 8, 0, 0), Some(2));
+
+    // A reload (or restart) at noon plans again: the next fire is tomorrow 07:00, not a
+    // catch-up of this morning's empty one.
+    let mut next = plan(&store.lock().unwrap(), &config, at(2, 10, 0, 0)).unwrap();
+    assert_eq!(next["daily"], at(3, 5, 0, 0));
+    record_due_runs(&store, &config, &mut next, at(2, 10, 0, 0));
+    assert_eq!(store.lock().unwrap().digest_runs("daily").unwrap().len(), 1);
+    record_due_runs(&store, &config, &mut next, at(3, 5, 0, 0));
+    assert_eq!(stories_of_runs(&store), [vec![1], vec![2]]);
+
+    // A fire that really was missed (aiwire down at 07:00) is still caught up.
+    item(&store, 3, at(3, 20, 0, 0), Some(3));
+    let next = plan(&store.lock().unwrap(), &config, at(4, 9, 0, 0)).unwrap();
+    assert_eq!(next["daily"], at(4, 5, 0, 0));
+}

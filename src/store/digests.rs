@@ -18,14 +18,34 @@ impl Store {
         Ok(t.flatten().map(from_ts))
     }
 
-    /// The latest scheduled time a run was recorded for (sent or not).
+    /// The latest fire time the digest has passed: the scheduled time of its latest run (sent
+    /// or not) or of a later fire that found nothing new ([`Store::record_digest_fire`]).
     pub fn last_scheduled_run(&self, digest: &str) -> anyhow::Result<Option<DateTime<Utc>>> {
         let t: Option<i64> = self.conn().query_row(
-            "SELECT MAX(scheduled_for) FROM digest_runs WHERE digest = ?1",
+            "SELECT MAX(t) FROM (
+                 SELECT MAX(scheduled_for) AS t FROM digest_runs WHERE digest = ?1
+                 UNION ALL SELECT scheduled_for FROM digest_fires WHERE digest = ?1)",
             params![digest],
             |r| r.get(0),
         )?;
         Ok(t.map(from_ts))
+    }
+
+    /// Records that the digest's fire time `scheduled_for` has passed with nothing to send, so
+    /// that planning after a reload or restart does not take it for a missed one.
+    pub fn record_digest_fire(
+        &mut self,
+        digest: &str,
+        scheduled_for: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let tx = self.write_tx()?;
+        tx.execute(
+            "INSERT INTO digest_fires (digest, scheduled_for) VALUES (?1, ?2)
+             ON CONFLICT (digest) DO UPDATE SET scheduled_for = MAX(scheduled_for, excluded.scheduled_for)",
+            params![digest, super::ts(scheduled_for)],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Every recorded run of a digest, oldest scheduled time first.
