@@ -40,9 +40,12 @@ impl Store {
             "DELETE FROM items WHERE first_seen_at < ?1",
             [ts(items_before)],
         )?;
+        // The highest story row stays, emptied or not: new ids are MAX(id) + 1, and story ids
+        // are never reused (`urn:aiwire:story:N` in /stories.atom, the digest ledger).
         let stories = tx.execute(
             "DELETE FROM stories WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.story_id = stories.id)
-                 AND NOT EXISTS (SELECT 1 FROM stories s2 WHERE s2.merged_into = stories.id)",
+                 AND NOT EXISTS (SELECT 1 FROM stories s2 WHERE s2.merged_into = stories.id)
+                 AND id < (SELECT MAX(id) FROM stories)",
             [],
         )?;
         let fetch_log = tx.execute("DELETE FROM fetch_log WHERE at < ?1", [ts(log_before)])?;
@@ -132,6 +135,32 @@ mod tests {
         assert_eq!(s.item_total().unwrap(), 2);
         s.optimize().unwrap();
         assert_eq!(s.integrity_check().unwrap(), "ok");
+    }
+
+    #[test]
+    fn pruning_never_lets_a_story_id_be_used_again() {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let feed = FeedConfig::new("https://a.test/f", None);
+        let feed = s.sync_feeds(&[feed], now).unwrap()[0].id;
+        let old = now - Duration::days(100);
+        let ids = s
+            .insert_items(feed, &[entry("a"), entry("b")], old)
+            .unwrap();
+        let keep = s.insert_items(feed, &[entry("c")], now).unwrap()[0];
+        let place = |item, story| crate::store::testing::placement(item, story);
+        s.assign_stories(&[place(keep, 1), place(ids[0], 2), place(ids[1], 3)], now)
+            .unwrap();
+        assert_eq!(s.max_story_id().unwrap(), 3);
+
+        // Stories 2 and 3 lose their items; the highest row stays, so 3 is never handed out
+        // again.
+        let report = s
+            .prune(now - Duration::days(90), now - Duration::days(30), now)
+            .unwrap();
+        assert_eq!((report.items, report.stories), (2, 1));
+        assert_eq!(s.max_story_id().unwrap(), 3);
+        assert_eq!(s.split_item(keep, now).unwrap(), 4);
     }
 
     #[test]
