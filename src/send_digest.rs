@@ -252,7 +252,16 @@ pub async fn deliver_pending_remembering(
             }
             Err(e) => {
                 lock(store).mark_delivery_failed(d.run_id, &d.recipient, &e.to_string(), None)?;
-                tracing::error!(digest = %d.digest, to = %d.recipient, error = %e, "digest delivery failed permanently");
+                tracing::error!(
+                    digest = %d.digest,
+                    to = %d.recipient,
+                    transport = ?config.mail.transport,
+                    host = config.mail.host.as_deref().unwrap_or("-"),
+                    error = %e,
+                    "digest delivery failed permanently; fix [mail] or the address and reload \
+                     (a run that reached no recipient goes into the next run again; \
+                     `aiwire digest --send` sends one now)"
+                );
                 report.failed += 1;
             }
         }

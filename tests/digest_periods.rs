@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use aiwire::config::Config;
 use aiwire::model::Tags;
-use aiwire::send_digest::{plan, record_due_runs};
+use aiwire::send_digest::{plan, record_due_runs, record_run};
 use aiwire::store::Store;
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -126,4 +126,43 @@ fn a_fire_with_nothing_new_is_not_taken_for_a_missed_one_after_a_reload() {
     item(&store, 3, at(3, 20, 0, 0), Some(3));
     let next = plan(&store.lock().unwrap(), &config, at(4, 9, 0, 0)).unwrap();
     assert_eq!(next["daily"], at(4, 5, 0, 0));
+}
+
+#[test]
+fn a_run_that_reached_no_recipient_goes_into_the_next_run_again() {
+    let (_dir, config, store) = setup("to = [\"one@example.org\", \"two@example.org\"]");
+    let def = &config.digests[0];
+    item(&store, 1, at(1, 3, 0, 0), Some(1));
+    let first = record_run(&store, &config, def, at(1, 5, 0, 0), None, at(1, 5, 0, 0))
+        .unwrap()
+        .unwrap();
+    // The server refuses the sender for good (535: wrong password) for both recipients.
+    for to in ["one@example.org", "two@example.org"] {
+        let error = "permanent error (535): 5.7.8 authentication failed";
+        store
+            .lock()
+            .unwrap()
+            .mark_delivery_failed(first, to, error, None)
+            .unwrap();
+    }
+    // Fixed; the next day's run carries story 1 again, with the day's news.
+    item(&store, 2, at(2, 3, 0, 0), Some(2));
+    record_run(&store, &config, def, at(2, 5, 0, 0), None, at(2, 5, 0, 0))
+        .unwrap()
+        .unwrap();
+    assert_eq!(stories_of_runs(&store), [vec![1], vec![1, 2]]);
+
+    // A run that reached one recipient of two counts as sent: its stories are not repeated.
+    let second = store.lock().unwrap().digest_runs("daily").unwrap()[1].id;
+    let mut s = store.lock().unwrap();
+    s.mark_delivery_sent(second, "one@example.org", at(2, 5, 0, 1))
+        .unwrap();
+    s.mark_delivery_failed(second, "two@example.org", "550 no such user", None)
+        .unwrap();
+    drop(s);
+    item(&store, 3, at(3, 3, 0, 0), Some(3));
+    record_run(&store, &config, def, at(3, 5, 0, 0), None, at(3, 5, 0, 0))
+        .unwrap()
+        .unwrap();
+    assert_eq!(stories_of_runs(&store)[2], [3]);
 }

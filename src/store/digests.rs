@@ -8,10 +8,12 @@ use super::{Store, from_ts, optional};
 
 impl Store {
     /// End of the period covered by this digest's latest recorded run (its content is fixed then;
-    /// delivery retries take it from there).
+    /// delivery retries take it from there). A run that failed for every recipient does not
+    /// count: the next run covers its period again.
     pub fn last_digest_period_end(&self, digest: &str) -> anyhow::Result<Option<DateTime<Utc>>> {
         let t: Option<Option<i64>> = optional(self.conn().query_row(
-            "SELECT MAX(period_to) FROM digest_runs WHERE digest = ?1",
+            "SELECT MAX(period_to) FROM digest_runs r WHERE digest = ?1 AND NOT (r.state = 'failed'
+                 AND NOT EXISTS (SELECT 1 FROM digest_deliveries d WHERE d.run_id = r.id AND d.state = 'sent'))",
             params![digest],
             |r| r.get(0),
         ))?;
@@ -266,6 +268,15 @@ impl Store {
                  WHEN NOT EXISTS (SELECT 1 FROM digest_deliveries WHERE run_id = ?1 AND state = 'pending') THEN 'failed'
                  ELSE 'pending' END
              WHERE id = ?1",
+            [run],
+        )?;
+        // A run that reached nobody (every delivery failed for good: a wrong password, a
+        // refused sender) sent no story: its stories go into the next run again, whose period
+        // starts where the last run that reached someone ended (`last_digest_period_end`).
+        tx.execute(
+            "DELETE FROM digest_story_sent WHERE run_id = ?1
+                 AND EXISTS (SELECT 1 FROM digest_runs WHERE id = ?1 AND state = 'failed')
+                 AND NOT EXISTS (SELECT 1 FROM digest_deliveries WHERE run_id = ?1 AND state = 'sent')",
             [run],
         )?;
         Ok(())
