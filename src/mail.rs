@@ -76,7 +76,21 @@ impl Mailer {
                 if let Some(ca) = &m.ca_file {
                     let pem = std::fs::read(ca)
                         .map_err(|e| anyhow::anyhow!("mail.ca_file {}: {e}", ca.display()))?;
-                    params = params.add_root_certificate(Certificate::from_pem(&pem)?);
+                    // lettre takes a file with no certificate in it without a word, and
+                    // the first send fails the TLS handshake.
+                    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+                        anyhow::bail!(
+                            "mail.ca_file {}: not a PEM certificate (no BEGIN CERTIFICATE block); give the CA that signed the server's certificate, in PEM",
+                            ca.display()
+                        );
+                    }
+                    let cert = Certificate::from_pem(&pem).map_err(|e| {
+                        anyhow::anyhow!(
+                            "mail.ca_file {}: not a PEM certificate ({e}); give the CA that signed the server's certificate, in PEM",
+                            ca.display()
+                        )
+                    })?;
+                    params = params.add_root_certificate(cert);
                 }
                 let params = params.build()?;
                 let (tls, default_port) = match tls_mode {

@@ -110,6 +110,30 @@ fn config_errors_exit_2_naming_file_line_and_key() {
 }
 
 #[test]
+fn check_builds_the_mailer_and_names_a_bad_ca_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, "not a certificate\n").unwrap();
+    let body = format!(
+        "[store]\npath = \"{}\"\n[mail]\ntransport = \"smtp\"\nhost = \"mail.example.org\"\nfrom = \"a@example.org\"\nca_file = \"{}\"\n",
+        dir.path().join("a.db").display(),
+        ca.display()
+    );
+    let (path, out) = bad_config(dir.path(), &body);
+    let msg = text(&out);
+    assert!(!out.status.success(), "{msg}");
+    assert!(msg.contains(path.to_str().unwrap()), "{msg}");
+    assert!(
+        msg.contains("mail.ca_file") && msg.contains("not a PEM certificate"),
+        "{msg}"
+    );
+    assert!(
+        !dir.path().join("a.db").exists(),
+        "checked before the store is opened"
+    );
+}
+
+#[test]
 fn missing_config_file_exits_2_and_says_how_to_fix() {
     let out = aiwire(&["check", "--config", "/nonexistent/aiwire.toml"]);
     assert_eq!(out.status.code(), Some(2));

@@ -1,8 +1,13 @@
-//! `aiwire check`: validate the config, open and migrate the store, print the resolved config.
+//! `aiwire check`: validate the config, build the mailer, open and migrate the store, print
+//! the resolved config.
 
 use crate::config::Config;
 
 pub fn run(config: &Config) -> anyhow::Result<()> {
+    // What only building the mailer finds (an unreadable password file, a CA file that is no
+    // certificate, a password in clear to a remote host) is found here, not at the first send.
+    crate::mail::Mailer::from_config(config)
+        .map_err(|e| anyhow::anyhow!("{}: [mail]: {e:#}", config.source.display()))?;
     let store = super::open_store(config)?;
     println!("# config {} is valid", config.source.display());
     println!(
