@@ -257,10 +257,35 @@ impl Config {
                     ),
                 ));
             }
-            crate::schedule::Schedule::parse(&d.schedule, &d.timezone).map_err(|e| match e {
-                crate::schedule::ScheduleError::Timezone(m) => (key("timezone"), m),
-                crate::schedule::ScheduleError::Cron(m) => (key("schedule"), m),
-            })?;
+            let schedule = crate::schedule::Schedule::parse(&d.schedule, &d.timezone).map_err(
+                |e| match e {
+                    crate::schedule::ScheduleError::Timezone(m) => (key("timezone"), m),
+                    crate::schedule::ScheduleError::Cron(m) => (key("schedule"), m),
+                },
+            )?;
+            if schedule.next_after(chrono::Utc::now()).is_none() {
+                return Err((
+                    key("schedule"),
+                    format!(
+                        "{:?} never fires again (its years are past); give a schedule with a future fire time",
+                        d.schedule
+                    ),
+                ));
+            }
+            // Items pruned before a digest's next run would never be in it.
+            let keep = self.retention.items.as_chrono();
+            let gap = longest_gap(&schedule);
+            if keep <= gap {
+                return Err((
+                    "retention.items".into(),
+                    format!(
+                        "{} keeps items for less than the {} between two runs of digest {:?}: they would be pruned before it sends them; keep them longer than that",
+                        self.retention.items,
+                        HumanDuration::secs(gap.num_seconds().max(0) as u64),
+                        d.name,
+                    ),
+                ));
+            }
             if d.to.is_empty() {
                 return Err((
                     key("to"),
@@ -373,6 +398,24 @@ impl Config {
     pub fn to_redacted_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render config: {e}\n"))
     }
+}
+
+/// The longest time between two consecutive fires of a schedule, over its next fires from a
+/// fixed instant (a year of a weekly digest; deterministic, so validation is pure).
+fn longest_gap(schedule: &crate::schedule::Schedule) -> chrono::Duration {
+    let mut at = chrono::DateTime::<chrono::Utc>::from_timestamp(1_704_067_200, 0)
+        .expect("2024-01-01 is a valid time");
+    let mut longest = chrono::Duration::zero();
+    for _ in 0..60 {
+        let Some(next) = schedule.next_after(at) else {
+            break;
+        };
+        if at.timestamp() != 1_704_067_200 {
+            longest = longest.max(next - at);
+        }
+        at = next;
+    }
+    longest
 }
 
 /// Removes `.` and `..` components without touching the file system.
@@ -512,6 +555,28 @@ mod tests {
 
         let e = err(&MINIMAL.replace("a@b.c", "AI Wire: daily <a@example.org>"));
         assert_eq!(e.key.as_deref(), Some("mail.from"), "{e}");
+    }
+
+    #[test]
+    fn schedules_that_cannot_work_are_config_errors() {
+        let digest = |schedule: &str, extra: &str| {
+            format!(
+                "{MINIMAL}{extra}[[digest]]\nname = \"d\"\nschedule = \"{schedule}\"\nto = [\"a@example.org\"]\n"
+            )
+        };
+        let e = err(&digest("0 0 7 * * * 2023", ""));
+        assert_eq!(e.key.as_deref(), Some("digest[0].schedule"), "{e}");
+        assert!(e.message.contains("never fires again"), "{e}");
+
+        // A weekly digest, items kept for five days: pruned before the next run.
+        let e = err(&digest("0 7 * * 1", "[retention]\nitems = \"5d\"\n"));
+        assert_eq!(e.key.as_deref(), Some("retention.items"), "{e}");
+        assert_eq!(e.position.map(|p| p.0), Some(6), "{e}");
+        assert!(e.message.contains("7d between two runs"), "{e}");
+        let e = err(&digest("0 7 * * *", "[retention]\nitems = \"0\"\n"));
+        assert_eq!(e.key.as_deref(), Some("retention.items"), "{e}");
+        let ok = digest("0 7 * * 1", "[retention]\nitems = \"8d\"\n");
+        Config::from_str(&ok, Path::new("/etc/aiwire/test.toml")).unwrap();
     }
 
     #[test]
