@@ -327,7 +327,7 @@ pub fn plan(
 }
 
 /// Records a run for every digest whose next fire time has come and moves its fire time on.
-/// A digest that cannot be built is logged and retried at its next fire time.
+/// A digest that cannot be built is logged and tried again after [`BUILD_RETRY`].
 pub fn record_due_runs(
     store: &Mutex<Store>,
     config: &Config,
@@ -351,15 +351,28 @@ pub fn record_due_runs(
                 }
             }
             Err(e) => {
-                tracing::error!(digest = %def.name, error = %format!("{e:#}"), "cannot build digest");
+                // Retried soon (a locked store, a template being edited), not only at the next
+                // fire time, a week away for a weekly digest; the retry is recorded for the
+                // time it runs.
+                let retry = now + BUILD_RETRY;
+                tracing::error!(digest = %def.name, error = %format!("{e:#}"), retry_at = %retry, "cannot build digest; trying again");
+                next.insert(def.name.clone(), retry.min(following(def, at, now)));
+                continue;
             }
         }
-        let following = Schedule::parse(&def.schedule, &def.timezone)
-            .ok()
-            .and_then(|s| s.next_after(now.max(at)))
-            .unwrap_or(at + Duration::days(3650));
-        next.insert(def.name.clone(), following);
+        next.insert(def.name.clone(), following(def, at, now));
     }
+}
+
+/// How soon a digest that could not be built is tried again (at most until its next fire).
+pub const BUILD_RETRY: Duration = Duration::minutes(15);
+
+/// The digest's first fire time after both `at` (the one just handled) and `now`.
+fn following(def: &DigestConfig, at: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    Schedule::parse(&def.schedule, &def.timezone)
+        .ok()
+        .and_then(|s| s.next_after(now.max(at)))
+        .unwrap_or(at + Duration::days(3650))
 }
 
 #[cfg(test)]

@@ -166,3 +166,37 @@ fn a_run_that_reached_no_recipient_goes_into_the_next_run_again() {
         .unwrap();
     assert_eq!(stories_of_runs(&store)[2], [3]);
 }
+
+#[test]
+fn a_digest_that_cannot_be_built_is_tried_again_soon() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    std::fs::create_dir(&templates).unwrap();
+    let broken = templates.join("digest.html");
+    std::fs::write(&broken, "{% if %}broken").unwrap();
+    let extra = format!(
+        "to = [\"one@example.org\"]\ntemplates = \"{}\"",
+        templates.display()
+    );
+    let (_outbox, config, store) = setup(&extra);
+    item(&store, 1, at(1, 3, 0, 0), Some(1));
+    let mut next = plan(&store.lock().unwrap(), &config, at(1, 4, 0, 0)).unwrap();
+    record_due_runs(&store, &config, &mut next, at(1, 5, 0, 0));
+    assert!(
+        store
+            .lock()
+            .unwrap()
+            .digest_runs("daily")
+            .unwrap()
+            .is_empty()
+    );
+    // Tried again in a quarter of an hour, not tomorrow.
+    assert_eq!(next["daily"], at(1, 5, 15, 0));
+
+    std::fs::remove_file(&broken).unwrap();
+    record_due_runs(&store, &config, &mut next, at(1, 5, 15, 0));
+    let runs = store.lock().unwrap().digest_runs("daily").unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].scheduled_for, at(1, 5, 15, 0));
+    assert_eq!(next["daily"], at(2, 5, 0, 0));
+}
