@@ -44,8 +44,11 @@ fn expand_macro(expr: &str) -> Option<&'static str> {
     })
 }
 
+/// Vixie cron's test: a day field that starts with `*` (`*`, `*/2`) does not restrict in the
+/// day-of-month OR day-of-week rule (cron(5): "if both fields are restricted (i.e., don't
+/// start with *)").
 fn is_unrestricted(field: &str) -> bool {
-    field == "*" || field == "?"
+    field.starts_with('*') || field == "?"
 }
 
 impl Schedule {
@@ -400,6 +403,14 @@ mod tests {
         // Only one field restricted: plain AND semantics (every Friday).
         let got = fires("0 7 * * 5", "UTC", "2024-09-11T12:00:00Z", 2);
         assert!(got.iter().all(|d| d.weekday() == Weekday::Fri));
+        // A field that starts with `*` counts as unrestricted, a step included: odd days
+        // that are Mondays, as Vixie cron reads it (not odd days OR Mondays).
+        let got = fires("0 7 */2 * 1", "UTC", "2024-05-01T12:00:00Z", 3);
+        assert!(
+            got.iter()
+                .all(|d| d.weekday() == Weekday::Mon && d.day() % 2 == 1),
+            "{got:?}"
+        );
     }
 
     #[test]
