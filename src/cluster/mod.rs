@@ -738,6 +738,25 @@ mod tests {
         let third = assign(3);
         assert!(!third.bar_raised, "{third}");
         assert_eq!(third.story, first.story, "{third}");
+
+        // The core kept as members come equals a recount, and so after corrections.
+        let core = |c: &Clusterer, story: StoryId| {
+            let s = &c.stories[&story];
+            let mut all: Vec<u64> = s
+                .name_members
+                .iter()
+                .filter(|e| *e.1 as usize == s.items.len())
+                .map(|e| *e.0)
+                .collect();
+            all.sort_unstable();
+            assert_eq!(s.core_names, all, "story {story}");
+            all.len()
+        };
+        assert!(core(&c, first.story) >= 2, "vincent, jackson");
+        let moved = c.split(&item(3, ARRESTS[3].0, ARRESTS[3].1)).unwrap();
+        core(&c, first.story);
+        c.merge(first.story, moved).unwrap();
+        core(&c, first.story);
     }
 
     #[test]

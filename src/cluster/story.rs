@@ -54,6 +54,10 @@ pub struct Story {
     pub frozen: bool,
     /// For each proper name, how many members mention it (see [`Story::misses_core_name`]).
     pub name_members: DetMap<u64, u32>,
+    /// The names every member mentions, sorted: kept as members come (the core can only
+    /// shrink then) and recounted when one leaves, so a decision reads a handful of names
+    /// rather than every name of a large story.
+    pub core_names: Vec<u64>,
     /// IDF-weighted centroid length and the story count of its last full computation.
     norm_cache: Cell<Option<(f32, u32)>>,
 }
@@ -69,6 +73,7 @@ impl Story {
             n_other: 0,
             frozen: false,
             name_members: DetMap::default(),
+            core_names: Vec::new(),
             norm_cache: Cell::new(None),
         }
     }
@@ -89,6 +94,13 @@ impl Story {
         }
         for &(t, _) in entry.unit_terms.iter().filter(|t| is_name(t.0)) {
             *self.name_members.entry(t).or_default() += 1;
+        }
+        if self.items.len() == 1 {
+            let names = entry.unit_terms.iter().map(|t| t.0).filter(|&t| is_name(t));
+            self.core_names = names.collect();
+        } else {
+            let has = |c: &u64| entry.unit_terms.binary_search_by_key(c, |t| t.0).is_ok();
+            self.core_names.retain(has);
         }
         let mut fresh = Vec::new();
         let mut delta = 0.0;
@@ -133,6 +145,7 @@ impl Story {
                 }
             }
         }
+        self.recount_core_names();
         let mut gone = Vec::new();
         let mut delta = 0.0;
         for &(t, w) in &entry.unit_terms {
@@ -168,6 +181,7 @@ impl Story {
         for (t, n) in other.name_members {
             *self.name_members.entry(t).or_default() += n;
         }
+        self.recount_core_names();
         let mut fresh = Vec::new();
         for (t, w) in other.centroid {
             *self.centroid.entry(t).or_insert_with(|| {
@@ -189,14 +203,20 @@ impl Story {
     /// player, the boxer's opponent, the nominee), which nearly every report of one event
     /// names and a report of a look-alike event (another arrest, another fight) usually
     /// does not. Needs two members: one report alone does not tell its core from its
-    /// details. Costs one lookup per name the story holds.
+    /// details. Costs one lookup per core name.
     pub fn misses_core_name(&self, mentions: &[u64]) -> bool {
-        let members = self.items.len() as u32;
-        members >= 2
+        self.items.len() >= 2
             && self
-                .name_members
+                .core_names
                 .iter()
-                .any(|(t, &n)| n >= members && mentions.binary_search(t).is_err())
+                .any(|c| mentions.binary_search(c).is_err())
+    }
+
+    fn recount_core_names(&mut self) {
+        let members = self.items.len() as u32;
+        let core = self.name_members.iter().filter(|&(_, &n)| n >= members);
+        self.core_names = core.map(|(&t, _)| t).collect();
+        self.core_names.sort_unstable();
     }
 
     pub fn has_language(&self, lang: Lang) -> bool {
