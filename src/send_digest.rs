@@ -201,22 +201,34 @@ pub async fn deliver_pending(
     config: &Config,
     now: DateTime<Utc>,
 ) -> anyhow::Result<DeliveryReport> {
-    deliver_pending_remembering(store, mailer, config, now, &mut Unrecorded::default()).await
+    deliver_pending_remembering(
+        store,
+        mailer,
+        config,
+        now,
+        &mut Unrecorded::default(),
+        || {},
+    )
+    .await
 }
 
 /// [`deliver_pending`], remembering in `unrecorded` the deliveries that were accepted but
 /// could not be recorded as sent: the pass stops there with an error (the store refuses
-/// writes), and a later pass records them without sending them again.
+/// writes), and a later pass records them without sending them again. `progress` is called
+/// before each delivery (the daemon's liveness beat: a pass to many recipients over a slow
+/// server may take longer than the watchdog allows a silent loop).
 pub async fn deliver_pending_remembering(
     store: &Mutex<Store>,
     mailer: &Mailer,
     config: &Config,
     now: DateTime<Utc>,
     unrecorded: &mut Unrecorded,
+    mut progress: impl FnMut(),
 ) -> anyhow::Result<DeliveryReport> {
     let pending = lock(store).pending_deliveries(now)?;
     let mut report = DeliveryReport::default();
     for d in pending {
+        progress();
         let key = (d.run_id, d.recipient.clone());
         if unrecorded.0.contains(&key) {
             lock(store)

@@ -241,7 +241,7 @@ async fn accepted_but_unrecorded_is_recorded_later_not_sent_again() {
     let mut unrecorded = Unrecorded::default();
     for pass in 0..3 {
         let at = now + Duration::seconds(20 * pass);
-        let err = deliver_pending_remembering(&store, &mailer, &config, at, &mut unrecorded)
+        let err = deliver_pending_remembering(&store, &mailer, &config, at, &mut unrecorded, || {})
             .await
             .unwrap_err();
         let text = format!("{err:#}");
@@ -256,9 +256,12 @@ async fn accepted_but_unrecorded_is_recorded_later_not_sent_again() {
 
     aiwire::store::testing::accept_sent_marks(&mut store.lock().unwrap());
     let at = now + Duration::minutes(2);
-    let r = deliver_pending_remembering(&store, &mailer, &config, at, &mut unrecorded)
-        .await
-        .unwrap();
+    let mut beats = 0;
+    let r =
+        deliver_pending_remembering(&store, &mailer, &config, at, &mut unrecorded, || beats += 1)
+            .await
+            .unwrap();
+    assert_eq!(beats, 1, "progress is reported before each delivery");
     assert_eq!(
         (counts(&r), r.files.len()),
         ((1, 0, 0), 0),

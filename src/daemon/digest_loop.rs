@@ -45,6 +45,7 @@ pub async fn run(
             &current.config,
             Utc::now(),
             &mut unrecorded,
+            || shared.liveness.beat(Loop::Digest),
         );
         match pass.await {
             Ok(r) if r.sent + r.retrying + r.failed > 0 => tracing::info!(

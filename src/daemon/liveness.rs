@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 /// fetch timeout (30 s by default) and clustering a large first batch can take a while, so
 /// this is generous; a loop stuck on a lock or a hung read is still caught.
 pub const FETCH_SILENCE_LIMIT: Duration = Duration::from_secs(300);
-/// Longest silence of the digest loop: a delivery pass to many recipients over a slow SMTP
-/// server legitimately takes minutes (30 s timeout per message).
+/// Longest silence of the digest loop: one delivery to a slow SMTP server legitimately takes
+/// up to its timeout, and a pass beats before each delivery.
 pub const DIGEST_SILENCE_LIMIT: Duration = Duration::from_secs(900);
 /// The loops never sleep longer than this without beating.
 pub const BEAT_EVERY: Duration = Duration::from_secs(20);
