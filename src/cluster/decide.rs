@@ -32,10 +32,9 @@ pub(super) const MERGE_SIZE_RATIO: f32 = 3.0;
 /// five same-event joins into a story of two or more reports misses such a name (a report
 /// that says "the player"), against three in four first reports of a look-alike event. The
 /// ECB+ score stays above its old value for factors from 1.1 to 1.5; at 2 it splits stories
-/// apart.
+/// apart. Reports with fewer features than [`REFERENCE_FEATURES`] (headlines) are exempt: a
+/// headline names one or two of an event's participants.
 const MISSING_CORE_NAME_FACTOR: f32 = 1.2;
-/// Reports with fewer features than [`REFERENCE_FEATURES`] (headlines) are exempt from
-/// [`MISSING_CORE_NAME_FACTOR`]: a headline names one or two of an event's participants.
 /// How many pre-ranked candidate stories are scored exactly.
 const SCORED_CANDIDATES: usize = 32;
 /// Below this many remembered items the story frequencies cannot yet tell a generic word

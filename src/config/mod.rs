@@ -274,15 +274,20 @@ impl Config {
             }
             // Items pruned before a digest's next run would never be in it.
             let keep = self.retention.items.as_chrono();
+            // A digest shows items first seen since its last run and published within its
+            // max_age, so it needs them kept for the shorter of the two.
             let gap = longest_gap(&schedule);
-            if keep <= gap {
+            let needed = gap.min(d.max_age.as_chrono());
+            if keep <= needed {
                 return Err((
                     "retention.items".into(),
                     format!(
-                        "{} keeps items for less than the {} between two runs of digest {:?}: they would be pruned before it sends them; keep them longer than that",
+                        "{} does not keep items for the {} digest {:?} needs (the shorter of the {} between two of its runs and its max_age {}): they would be pruned before it sends them; keep them longer",
                         self.retention.items,
-                        HumanDuration::secs(gap.num_seconds().max(0) as u64),
+                        HumanDuration::secs(needed.num_seconds().max(0) as u64),
                         d.name,
+                        HumanDuration::secs(gap.num_seconds().max(0) as u64),
+                        d.max_age,
                     ),
                 ));
             }
@@ -400,18 +405,24 @@ impl Config {
     }
 }
 
-/// The longest time between two consecutive fires of a schedule, over its next fires from a
-/// fixed instant (a year of a weekly digest; deterministic, so validation is pure).
+/// The longest time between two consecutive fires of a schedule over a year from a fixed
+/// instant (deterministic, so validation does not depend on the day it runs). A schedule
+/// that fires more than 20,000 times a year is read up to then: its gaps are minutes.
 fn longest_gap(schedule: &crate::schedule::Schedule) -> chrono::Duration {
-    let mut at = chrono::DateTime::<chrono::Utc>::from_timestamp(1_704_067_200, 0)
+    let start = chrono::DateTime::<chrono::Utc>::from_timestamp(1_704_067_200, 0)
         .expect("2024-01-01 is a valid time");
+    let end = start + chrono::Duration::days(400);
+    let Some(mut at) = schedule.next_after(start) else {
+        return chrono::Duration::zero();
+    };
     let mut longest = chrono::Duration::zero();
-    for _ in 0..60 {
+    for _ in 0..20_000 {
         let Some(next) = schedule.next_after(at) else {
             break;
         };
-        if at.timestamp() != 1_704_067_200 {
-            longest = longest.max(next - at);
+        longest = longest.max(next - at);
+        if next > end {
+            break;
         }
         at = next;
     }
@@ -568,14 +579,27 @@ mod tests {
         assert_eq!(e.key.as_deref(), Some("digest[0].schedule"), "{e}");
         assert!(e.message.contains("never fires again"), "{e}");
 
-        // A weekly digest, items kept for five days: pruned before the next run.
-        let e = err(&digest("0 7 * * 1", "[retention]\nitems = \"5d\"\n"));
+        // A weekly digest showing a week of news, items kept for five days: pruned before the
+        // next run.
+        let weekly = |items: &str| {
+            digest("0 7 * * 1", &format!("[retention]\nitems = \"{items}\"\n"))
+                + "max_age = \"7d\"\n"
+        };
+        let e = err(&weekly("5d"));
         assert_eq!(e.key.as_deref(), Some("retention.items"), "{e}");
         assert_eq!(e.position.map(|p| p.0), Some(6), "{e}");
-        assert!(e.message.contains("7d between two runs"), "{e}");
+        assert!(e.message.contains("7d between two of its runs"), "{e}");
+        Config::from_str(&weekly("8d"), Path::new("/etc/aiwire/test.toml")).unwrap();
+        // With the default max_age (48h) the same digest needs items for two days only.
+        let ok = digest("0 7 * * 1", "[retention]\nitems = \"5d\"\n");
+        Config::from_str(&ok, Path::new("/etc/aiwire/test.toml")).unwrap();
         let e = err(&digest("0 7 * * *", "[retention]\nitems = \"0\"\n"));
         assert_eq!(e.key.as_deref(), Some("retention.items"), "{e}");
-        let ok = digest("0 7 * * 1", "[retention]\nitems = \"8d\"\n");
+        // Frequent fires with a long pause (every 5 minutes on Mondays): the pause counts.
+        let e = err(&digest("*/5 * * * 1", "[retention]\nitems = \"1d\"\n"));
+        assert_eq!(e.key.as_deref(), Some("retention.items"), "{e}");
+        // A quarterly digest with the default 90 days and max_age is fine.
+        let ok = digest("0 7 1 */3 *", "");
         Config::from_str(&ok, Path::new("/etc/aiwire/test.toml")).unwrap();
     }
 

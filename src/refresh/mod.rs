@@ -271,10 +271,16 @@ async fn refresh_inner(
             let url = doc.final_url.clone();
             // A panic while tagging (the feed reader's own are caught where it is called)
             // is this document's failure, counted and backed off like a parse error.
-            let parsed =
-                tokio::task::spawn_blocking(move || parse_and_tag(&tagger, &doc, ai_only, now))
-                    .await
-                    .unwrap_or_else(|e| Err(format!("{url} could not be parsed and tagged: {e}")));
+            let parsed = match tokio::task::spawn_blocking(move || {
+                parse_and_tag(&tagger, &doc, ai_only, now)
+            })
+            .await
+            {
+                Ok(parsed) => parsed,
+                Err(e) if e.is_panic() => Err(format!("{url} could not be parsed and tagged: {e}")),
+                // Cancelled (the runtime is shutting down): not the feed's failure.
+                Err(e) => return Err(e.into()),
+            };
             Some(parsed)
         }
         _ => None,
