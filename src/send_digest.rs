@@ -80,7 +80,7 @@ pub fn preview(
 /// stored (`first_seen` is when the fetch started), so an item fetched just before a fire
 /// time can be placed just after it; an item unplaced for longer is taken to be stuck and
 /// does not hold digests back (it is left out, as before).
-const PLACEMENT_GRACE: Duration = Duration::hours(1);
+pub const PLACEMENT_GRACE: Duration = Duration::hours(1);
 
 /// Feeds failing since before `cutoff` (or gone), for the digest's health footer.
 fn failing_feeds(store: &Store, cutoff: DateTime<Utc>) -> anyhow::Result<Vec<FeedHealth>> {
@@ -346,6 +346,36 @@ pub fn record_due_runs(
     next: &mut HashMap<String, DateTime<Utc>>,
     now: DateTime<Utc>,
 ) {
+    record_due_runs_settled(store, config, next, now, None);
+}
+
+/// [`record_due_runs`] for a daemon whose refreshes may still be storing and placing items:
+/// a fire time counts as come only once every refresh that started before it has stored its
+/// items (`running_since`: when the oldest refresh still running started) and every item
+/// first seen before it is in a story. Items are dated by the start of their refresh, so one
+/// stored or placed after the digest read the store would fall before the next period. What
+/// has been pending longer than [`PLACEMENT_GRACE`] is taken to be stuck and holds nothing
+/// back.
+pub fn record_due_runs_settled(
+    store: &Mutex<Store>,
+    config: &Config,
+    next: &mut HashMap<String, DateTime<Utc>>,
+    now: DateTime<Utc>,
+    running_since: Option<DateTime<Utc>>,
+) {
+    let unplaced = lock(store)
+        .earliest_unplaced_since(now - PLACEMENT_GRACE)
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %format!("{e:#}"), "cannot look for items still being placed");
+            None
+        });
+    let settled = [running_since, unplaced]
+        .into_iter()
+        .flatten()
+        .filter(|&t| t > now - PLACEMENT_GRACE)
+        .map(|t| t - Duration::seconds(1))
+        .fold(now, DateTime::min);
+    let now = settled;
     for def in &config.digests {
         let Some(at) = next.get(&def.name).copied() else {
             continue;

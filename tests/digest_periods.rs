@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use aiwire::config::Config;
 use aiwire::model::Tags;
-use aiwire::send_digest::{plan, record_due_runs, record_run};
+use aiwire::send_digest::{plan, record_due_runs, record_due_runs_settled, record_run};
 use aiwire::store::Store;
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -74,32 +74,57 @@ fn stories_of_runs(store: &Mutex<Store>) -> Vec<Vec<i64>> {
 }
 
 #[test]
-fn an_item_placed_just_after_the_fire_time_is_in_the_next_digest() {
+fn a_digest_waits_for_items_still_being_stored_or_placed_at_its_fire_time() {
     let (_dir, config, store) = setup("to = [\"one@example.org\"]");
     item(&store, 1, at(1, 4, 0, 0), Some(1));
-    // Fetched ten seconds before the fire time; the pipeline places it five seconds after.
-    let late = item(&store, 2, at(1, 4, 59, 50), None);
     let mut next = plan(&store.lock().unwrap(), &config, at(1, 4, 0, 0)).unwrap();
     assert_eq!(next["daily"], at(1, 5, 0, 0));
-    record_due_runs(&store, &config, &mut next, at(1, 5, 0, 0));
-    place(&store, late, 2, at(1, 5, 0, 5));
+    let runs = |store: &Mutex<Store>| store.lock().unwrap().digest_runs("daily").unwrap();
+
+    // 07:00: a refresh that started ten seconds before is still fetching. Its items will be
+    // dated 06:59:50, before the fire: the digest waits.
+    let running = Some(at(1, 4, 59, 50));
+    record_due_runs_settled(&store, &config, &mut next, at(1, 5, 0, 0), running);
+    assert!(runs(&store).is_empty());
+    assert_eq!(next["daily"], at(1, 5, 0, 0), "still due");
+
+    // Stored, but the pipeline has not placed it yet: the digest still waits.
+    let late = item(&store, 2, at(1, 4, 59, 50), None);
+    record_due_runs_settled(&store, &config, &mut next, at(1, 5, 0, 6), None);
+    assert!(runs(&store).is_empty());
+
+    // Placed: the run carries it.
+    place(&store, late, 2, at(1, 5, 0, 7));
+    record_due_runs_settled(&store, &config, &mut next, at(1, 5, 0, 8), None);
+    assert_eq!(stories_of_runs(&store), [vec![1, 2]]);
+    assert_eq!(runs(&store)[0].period_to, at(1, 5, 0, 8));
+
+    // A refresh that started after the fire time holds nothing back; nor does an item
+    // stored after it and not yet placed (it goes into the next period).
     item(&store, 3, at(2, 3, 0, 0), Some(3));
-    record_due_runs(&store, &config, &mut next, at(2, 5, 0, 0));
-    assert_eq!(stories_of_runs(&store), [vec![1], vec![2, 3]]);
+    item(&store, 4, at(2, 5, 0, 2), None);
+    record_due_runs_settled(
+        &store,
+        &config,
+        &mut next,
+        at(2, 5, 0, 5),
+        Some(at(2, 5, 0, 1)),
+    );
+    assert_eq!(stories_of_runs(&store)[1], [3]);
+    assert_eq!(runs(&store)[1].period_to, at(2, 5, 0, 0));
 
-    // The first run's period ended just before the unplaced item; the second began there.
-    let runs = store.lock().unwrap().digest_runs("daily").unwrap();
-    assert_eq!(runs[0].period_to, at(1, 4, 59, 49));
-    assert_eq!(runs[1].period_from, at(1, 4, 59, 49));
-
-    // An item left unplaced for over an hour is taken to be stuck: it does not hold the
-    // digest back.
-    item(&store, 4, at(2, 20, 0, 0), None);
-    item(&store, 5, at(2, 22, 0, 0), Some(5));
-    record_due_runs(&store, &config, &mut next, at(3, 5, 0, 0));
-    let runs = store.lock().unwrap().digest_runs("daily").unwrap();
-    assert_eq!(runs[2].period_to, at(3, 5, 0, 0));
-    assert_eq!(stories_of_runs(&store)[2], [5]);
+    // What has been pending for over an hour is taken to be stuck: it holds nothing back.
+    item(&store, 5, at(2, 20, 0, 0), None);
+    item(&store, 6, at(2, 22, 0, 0), Some(6));
+    record_due_runs_settled(
+        &store,
+        &config,
+        &mut next,
+        at(3, 5, 0, 0),
+        Some(at(3, 3, 0, 0)),
+    );
+    assert_eq!(runs(&store)[2].period_to, at(3, 5, 0, 0));
+    assert_eq!(stories_of_runs(&store)[2], [6]);
 }
 
 #[test]

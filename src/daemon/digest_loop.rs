@@ -11,7 +11,12 @@ use tokio::sync::watch;
 
 use super::liveness::{Loop, wait_until};
 use super::{Generation, Shared, lock};
-use crate::send_digest::{Unrecorded, deliver_pending_remembering, plan, record_due_runs};
+use crate::send_digest::{
+    PLACEMENT_GRACE, Unrecorded, deliver_pending_remembering, plan, record_due_runs_settled,
+};
+
+/// How often a due digest waiting for refreshes to store and place their items looks again.
+const SETTLE_POLL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Runs until `shutdown` turns true.
 pub async fn run(
@@ -36,7 +41,9 @@ pub async fn run(
             reloaded = false;
         }
         tokio::task::block_in_place(|| {
-            record_due_runs(&shared.store, &current.config, &mut next, Utc::now())
+            let now = Utc::now();
+            let running = shared.in_flight.oldest_since(now - PLACEMENT_GRACE);
+            record_due_runs_settled(&shared.store, &current.config, &mut next, now, running)
         });
         publish_next(&shared, &next);
         let pass = deliver_pending_remembering(
@@ -57,7 +64,13 @@ pub async fn run(
             Ok(_) => {}
             Err(e) => tracing::error!(error = %format!("{e:#}"), "digest delivery pass failed"),
         }
-        let wait = wait_until(next.values().min().copied(), Utc::now());
+        // A fire time that has come but waits for refreshes to settle is looked at again in a
+        // moment, not in a tight loop.
+        let now = Utc::now();
+        let wait = match next.values().min().copied() {
+            Some(t) if t <= now => SETTLE_POLL,
+            soonest => wait_until(soonest, now),
+        };
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             changed = generation.changed() => match changed {

@@ -65,7 +65,12 @@ async fn cycle(
     // starts while the ones already running complete.
     let reports: Vec<_> = futures_util::stream::iter(interleave_by_host(due))
         .take_while(|_| std::future::ready(!*shutdown.borrow()))
-        .map(|feed| async move { refresh_feed(deps, &feed, Utc::now()).await })
+        .map(|feed| async move {
+            let now = Utc::now();
+            // Until its items are stored, no digest whose fire time came after `now` fires.
+            let _running = shared.in_flight.enter(now);
+            refresh_feed(deps, &feed, now).await
+        })
         .buffer_unordered(limit)
         .map(|mut report| {
             shared.liveness.beat(Loop::Fetch);

@@ -11,6 +11,7 @@
 
 pub mod digest_loop;
 pub mod fetch_loop;
+pub mod in_flight;
 pub mod liveness;
 pub mod metrics;
 pub mod notify;
@@ -46,6 +47,8 @@ pub struct Shared {
     pub liveness: Liveness,
     /// The digest that fires next, for the status line.
     pub next_digest: Mutex<Option<(String, DateTime<Utc>)>>,
+    /// Refreshes running now, for the digest loop (see [`in_flight`]).
+    pub in_flight: in_flight::InFlight,
 }
 
 /// One accepted config and what was built from it; replaced whole on reload.
@@ -105,6 +108,7 @@ async fn supervise(
         metrics,
         liveness: Liveness::default(),
         next_digest: Mutex::new(None),
+        in_flight: in_flight::InFlight::default(),
     });
     // Items stored but not yet in a story (`aiwire fetch` leaves them; so does an interrupted
     // cycle) are placed before any loop starts: a digest due before the first fetch cycle

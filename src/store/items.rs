@@ -367,6 +367,20 @@ impl Store {
         Ok(())
     }
 
+    /// When the earliest item first seen after `after` that is not in a story yet was first
+    /// seen (items the clustering pipeline has still to place).
+    pub fn earliest_unplaced_since(
+        &self,
+        after: DateTime<Utc>,
+    ) -> anyhow::Result<Option<DateTime<Utc>>> {
+        let t: Option<i64> = self.conn().query_row(
+            "SELECT MIN(first_seen_at) FROM items WHERE story_id IS NULL AND first_seen_at > ?1",
+            [ts(after)],
+            |r| r.get(0),
+        )?;
+        Ok(t.map(from_ts))
+    }
+
     /// The highest story id ever used (stories are never renumbered).
     pub fn max_story_id(&self) -> anyhow::Result<StoryId> {
         Ok(self
