@@ -29,10 +29,16 @@ fn at(d: u32, h: u32, m: u32, s: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 5, d, h, m, s).unwrap()
 }
 
-/// Stores item `n`, first seen at `t`; places it into story `story` when given.
+/// Stores item `n` of the first feed, first seen at `t`; places it into story `story` when
+/// given.
 fn item(store: &Mutex<Store>, n: i64, t: DateTime<Utc>, story: Option<i64>) -> i64 {
+    item_of(store, 0, n, t, story)
+}
+
+/// [`item`] from feed number `feed` of the support feeds.
+fn item_of(store: &Mutex<Store>, feed: usize, n: i64, t: DateTime<Utc>, story: Option<i64>) -> i64 {
     let mut s = store.lock().unwrap();
-    let feed = s.feeds().unwrap()[0].id;
+    let feed = s.feeds().unwrap()[feed].id;
     let link = format!("https://example.org/{n}");
     let e = support::entry(&format!("k{n}"), &format!("News {n}"), &link, "", "en", t);
     let id = s.insert_items(feed, &[(e, Tags::default())], t).unwrap()[0];
@@ -224,4 +230,50 @@ fn a_digest_that_cannot_be_built_is_tried_again_soon() {
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].scheduled_for, at(1, 5, 15, 0));
     assert_eq!(next["daily"], at(2, 5, 0, 0));
+}
+
+#[test]
+fn a_run_that_reached_nobody_gives_its_stories_back_their_earlier_sent_mark() {
+    let extra = "to = [\"one@example.org\"]\nupdate_min_new_sources = 1";
+    let (_dir, config, store) = setup(extra);
+    let def = &config.digests[0];
+    let run_at = |d| {
+        let t = at(d, 5, 0, 0);
+        record_run(&store, &config, def, t, None, t)
+            .unwrap()
+            .unwrap()
+    };
+    // Run A mails story 1 with one source.
+    item_of(&store, 0, 1, at(1, 3, 0, 0), Some(1));
+    let a = run_at(1);
+    store
+        .lock()
+        .unwrap()
+        .mark_delivery_sent(a, "one@example.org", at(1, 5, 0, 1))
+        .unwrap();
+    // Run B carries it as an update (a second outlet), and fails for good.
+    item_of(&store, 1, 2, at(2, 3, 0, 0), Some(1));
+    let b = run_at(2);
+    let error = "permanent error (535): 5.7.8 authentication failed";
+    store
+        .lock()
+        .unwrap()
+        .mark_delivery_failed(b, "one@example.org", error, None)
+        .unwrap();
+    // Run C covers B's period again: story 1 is still an update of what A sent, not news.
+    item_of(&store, 0, 3, at(3, 3, 0, 0), Some(3));
+    let c = run_at(3);
+    let json: serde_json::Value =
+        serde_json::from_str(&store.lock().unwrap().digest_run_json(c).unwrap()).unwrap();
+    let story = |id: i64| {
+        json["stories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["story_id"] == id)
+            .unwrap_or_else(|| panic!("story {id} in {json}"))
+            .clone()
+    };
+    assert_eq!(story(1)["update"], true, "{json}");
+    assert_eq!(story(3)["update"], false, "{json}");
 }

@@ -170,6 +170,10 @@ impl Store {
         }
         for (story, items, sources) in &run.stories {
             tx.execute(
+                "INSERT INTO digest_run_stories (run_id, story_id, item_count, source_count) VALUES (?1, ?2, ?3, ?4)",
+                params![id, story, items, sources],
+            )?;
+            tx.execute(
                 "INSERT INTO digest_story_sent (digest, story_id, run_id, item_count, source_count) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT(digest, story_id) DO UPDATE SET run_id = excluded.run_id, item_count = excluded.item_count,
                      source_count = excluded.source_count",
@@ -273,12 +277,34 @@ impl Store {
         // A run that reached nobody (every delivery failed for good: a wrong password, a
         // refused sender) sent no story: its stories go into the next run again, whose period
         // starts where the last run that reached someone ended (`last_digest_period_end`).
-        tx.execute(
-            "DELETE FROM digest_story_sent WHERE run_id = ?1
-                 AND EXISTS (SELECT 1 FROM digest_runs WHERE id = ?1 AND state = 'failed')
+        // Each story's sent mark goes back to the last earlier run that reached someone with
+        // it, or goes away if there is none.
+        let reached_nobody: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM digest_runs WHERE id = ?1 AND state = 'failed')
                  AND NOT EXISTS (SELECT 1 FROM digest_deliveries WHERE run_id = ?1 AND state = 'sent')",
             [run],
+            |r| r.get(0),
         )?;
+        if reached_nobody {
+            tx.execute(
+                "UPDATE digest_story_sent SET (run_id, item_count, source_count) = (
+                     SELECT rs.run_id, rs.item_count, rs.source_count
+                     FROM digest_run_stories rs JOIN digest_runs r ON r.id = rs.run_id
+                     WHERE rs.story_id = digest_story_sent.story_id
+                       AND r.digest = digest_story_sent.digest AND r.id < ?1
+                       AND NOT (r.state = 'failed' AND NOT EXISTS (
+                           SELECT 1 FROM digest_deliveries d WHERE d.run_id = r.id AND d.state = 'sent'))
+                     ORDER BY r.scheduled_for DESC, r.id DESC LIMIT 1)
+                 WHERE run_id = ?1 AND EXISTS (
+                     SELECT 1 FROM digest_run_stories rs JOIN digest_runs r ON r.id = rs.run_id
+                     WHERE rs.story_id = digest_story_sent.story_id
+                       AND r.digest = digest_story_sent.digest AND r.id < ?1
+                       AND NOT (r.state = 'failed' AND NOT EXISTS (
+                           SELECT 1 FROM digest_deliveries d WHERE d.run_id = r.id AND d.state = 'sent')))",
+                [run],
+            )?;
+            tx.execute("DELETE FROM digest_story_sent WHERE run_id = ?1", [run])?;
+        }
         Ok(())
     }
 }
