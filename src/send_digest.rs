@@ -37,17 +37,10 @@ pub fn preview(
             store.sent_story_sources(&def.name)?,
         ),
     };
-    let mut fresh = store.items_first_seen_between(from, now)?;
-    // Items still being placed into stories would fall into this period unplaced, and so
-    // into no digest ever: the period ends just before the first of them.
-    let to = fresh
-        .iter()
-        .filter(|i| i.story_id.is_none() && i.first_seen > now - PLACEMENT_GRACE)
-        .map(|i| i.first_seen - Duration::seconds(1))
-        .min()
-        .map_or(now, |t| t.max(from));
-    fresh.retain(|i| i.first_seen <= to);
-    let period = Period { from, to };
+    // The daemon calls this only once the items first seen before `now` are in stories
+    // ([`record_due_runs_settled`]); the commands place pending items first.
+    let period = Period { from, to: now };
+    let fresh = store.items_first_seen_between(period.from, period.to)?;
     let mut stories: Vec<i64> = fresh.iter().filter_map(|i| i.story_id).collect();
     stories.sort_unstable();
     stories.dedup();
@@ -75,11 +68,11 @@ pub fn preview(
     Ok((digest, rendered))
 }
 
-/// How long after it was first seen an item not yet in a story still holds a digest's period
-/// back. The clustering pipeline places a feed's items seconds to minutes after they were
-/// stored (`first_seen` is when the fetch started), so an item fetched just before a fire
-/// time can be placed just after it; an item unplaced for longer is taken to be stuck and
-/// does not hold digests back (it is left out, as before).
+/// How long an item not yet in a story, or a refresh still running, holds a due digest back
+/// (see [`record_due_runs_settled`]). The clustering pipeline places a feed's items seconds
+/// to minutes after they were stored (`first_seen` is when the refresh started); what is
+/// pending for longer is taken to be stuck and holds nothing back (such an item is left out,
+/// as before).
 pub const PLACEMENT_GRACE: Duration = Duration::hours(1);
 
 /// Feeds failing since before `cutoff` (or gone), for the digest's health footer.

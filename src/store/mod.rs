@@ -264,42 +264,51 @@ pub mod testing {
     }
 
     /// Makes every insert of an item of `feed` fail, as items that the schema refuses or a
-    /// damaged index would, until [`accept_items`] (a trigger on this connection only).
+    /// damaged index would, until [`accept_items`].
     pub fn refuse_items(store: &mut super::Store, feed: crate::model::FeedId) {
-        store
-            .conn
-            .execute_batch(&format!(
-                "CREATE TEMP TRIGGER refuse_items BEFORE INSERT ON items WHEN NEW.feed_id = {feed}
-                 BEGIN SELECT RAISE(ABORT, 'items refused by a test'); END"
-            ))
-            .expect("creating a temporary trigger");
-    }
-
-    /// Makes recording a digest delivery as sent fail, as a full disk would, until
-    /// [`accept_sent_marks`] (a trigger on this connection only).
-    pub fn refuse_sent_marks(store: &mut super::Store) {
-        store
-            .conn
-            .execute_batch(
-                "CREATE TEMP TRIGGER refuse_sent_marks BEFORE UPDATE ON digest_deliveries
-                 WHEN NEW.state = 'sent' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
-            )
-            .expect("creating a temporary trigger");
-    }
-
-    /// Undoes [`refuse_sent_marks`].
-    pub fn accept_sent_marks(store: &mut super::Store) {
-        store
-            .conn
-            .execute_batch("DROP TRIGGER IF EXISTS temp.refuse_sent_marks")
-            .expect("dropping a temporary trigger");
+        refuse(
+            store,
+            "refuse_items",
+            &format!("BEFORE INSERT ON items WHEN NEW.feed_id = {feed}"),
+            "items refused by a test",
+        );
     }
 
     /// Undoes [`refuse_items`].
     pub fn accept_items(store: &mut super::Store) {
+        accept(store, "refuse_items");
+    }
+
+    /// Makes recording a digest delivery as sent fail, as a full disk would, until
+    /// [`accept_sent_marks`].
+    pub fn refuse_sent_marks(store: &mut super::Store) {
+        refuse(
+            store,
+            "refuse_sent_marks",
+            "BEFORE UPDATE ON digest_deliveries WHEN NEW.state = 'sent'",
+            "database or disk is full",
+        );
+    }
+
+    /// Undoes [`refuse_sent_marks`].
+    pub fn accept_sent_marks(store: &mut super::Store) {
+        accept(store, "refuse_sent_marks");
+    }
+
+    /// A trigger on this connection only that fails the statements `when` describes.
+    fn refuse(store: &mut super::Store, name: &str, when: &str, message: &str) {
         store
             .conn
-            .execute_batch("DROP TRIGGER IF EXISTS temp.refuse_items")
+            .execute_batch(&format!(
+                "CREATE TEMP TRIGGER {name} {when} BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            ))
+            .expect("creating a temporary trigger");
+    }
+
+    fn accept(store: &mut super::Store, name: &str) {
+        store
+            .conn
+            .execute_batch(&format!("DROP TRIGGER IF EXISTS temp.{name}"))
             .expect("dropping a temporary trigger");
     }
 
