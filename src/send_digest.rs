@@ -356,6 +356,11 @@ pub fn record_due_runs_settled(
     now: DateTime<Utc>,
     running_since: Option<DateTime<Utc>>,
 ) {
+    // The digest loop calls this every few seconds; the store is asked only when a fire
+    // time has come.
+    if !next.values().any(|&at| at <= now) {
+        return;
+    }
     let unplaced = lock(store)
         .earliest_unplaced_since(now - PLACEMENT_GRACE)
         .unwrap_or_else(|e| {
